@@ -1,0 +1,113 @@
+// The validated, defaults-filled form of a config. compile.ts turns it into a runtime snapshot.
+import type { AffinityMode, MatchConfig } from './types.js';
+
+export interface Backend {
+  /** `host:port` */
+  id: string;
+  url: string;
+  protocol: 'http:' | 'https:' | 'tcp:';
+  host: string;
+  port: number;
+  weight: number;
+}
+
+export type HashKeySpec =
+  | { kind: 'path' }
+  | { kind: 'url' }
+  | { kind: 'client-ip' }
+  | { kind: 'header'; name: string }
+  | { kind: 'cookie'; name: string };
+
+export interface Health {
+  type: 'http' | 'tcp';
+  path: string;
+  /** Accepted status codes as [lo, hi] ranges. */
+  expect: [number, number][];
+  interval: number;
+  timeout: number;
+  rise: number;
+  fall: number;
+  host: string | undefined;
+}
+
+export interface Outlier {
+  /** Consecutive failures (connect errors, 5xx, timeouts) that eject a backend; 0 = off. */
+  consecutiveFailures: number;
+  /** First ejection's cool-down, ms; doubles on each repeat up to maxEjectionTime. */
+  baseEjectionTime: number;
+  maxEjectionTime: number;
+  /** Never eject more than this percentage of a pool. */
+  maxEjectPercent: number;
+}
+
+export type Affinity = Exclude<AffinityMode, { header: string }> | { header: string };
+
+export interface Pool {
+  name: string;
+  scheduler: string;
+  /** Parsed scheduler parameters (shape defined by the scheduler). */
+  params: unknown;
+  /** Raw scheduler parameter values, for change detection. */
+  rawParams: Record<string, unknown>;
+  hashKey: HashKeySpec;
+  timeout: number;
+  connectTimeout: number;
+  retries: number;
+  learnMime: boolean;
+  affinity: Affinity;
+  health: Health | undefined;
+  outlier: Outlier;
+  slowStart: number;
+  sendProxy: 'v1' | 'v2' | undefined;
+  backends: Backend[];
+}
+
+export interface Limits {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  maxHeaderSize: number;
+  maxConnections: number;
+}
+
+export interface Listen {
+  host: string;
+  port: number;
+  limits: Limits;
+  trustProxy: boolean | string[];
+  acceptProxy: boolean;
+}
+
+export interface Route {
+  name: string;
+  index: number;
+  match: MatchConfig;
+  pool: string;
+}
+
+export interface TcpService {
+  name: string;
+  listen: Listen;
+  pool: string;
+}
+
+export interface AffinitySettings {
+  timeout: number;
+  netmask: number;
+  maxEntries: number;
+  store: string;
+  cookieSecret: string | undefined;
+  expireQuiescentTemplate: boolean;
+}
+
+export interface Config {
+  listen: Listen[];
+  admin: { host: string; port: number; token: string | undefined } | false;
+  affinity: AffinitySettings;
+  learnMime: boolean;
+  workers: number;
+  log: { level: string; access: boolean };
+  pools: Record<string, Pool>;
+  routes: Route[];
+  tcp: TcpService[];
+}

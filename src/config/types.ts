@@ -1,0 +1,123 @@
+// The user-facing configuration (routes.config.ts). Every key is part of the contract in
+// product.md; validate.ts checks each of them and names the key path of every problem.
+
+export interface ListenLimits {
+  /** ms for the whole request header block (default 10000). */
+  headersTimeout?: number;
+  /** ms for the whole request (default 300000). */
+  requestTimeout?: number;
+  /** ms an idle keep-alive connection is kept (default 5000). */
+  keepAliveTimeout?: number;
+  /** bytes of request headers (default 16384; larger gets 431). */
+  maxHeaderSize?: number;
+  /** concurrent client connections (default 10000). */
+  maxConnections?: number;
+}
+
+export interface ListenConfig {
+  host?: string;
+  port: number;
+  limits?: ListenLimits;
+  /** Keep and append X-Forwarded-* when true, or when the peer is inside one of these CIDRs. */
+  trustProxy?: boolean | string[];
+  /** Expect a PROXY protocol v1/v2 header from an L4 balancer in front. */
+  acceptProxy?: boolean;
+}
+
+export interface AdminConfig {
+  host?: string;
+  port?: number;
+  token?: string | undefined;
+}
+
+export interface AffinityConfig {
+  /** Seconds a persistence template lives after its last use (default 300). */
+  timeout?: number;
+  /** Client address prefix length for templates (default 32 / 128). */
+  netmask?: number;
+  /** Table bound, least recently used out first (default 1_000_000). */
+  maxEntries?: number;
+  /** 'memory' (default) or a redis:// URL shared by several instances. */
+  store?: string;
+  /** Key for signing affinity cookies (default: random per process, or shared through the store). */
+  cookieSecret?: string;
+  expireQuiescentTemplate?: boolean;
+}
+
+export interface HealthConfig {
+  type?: 'http' | 'tcp';
+  path?: string;
+  /** Status codes (list) or a range string like '200-399'. */
+  expect?: number[] | string;
+  interval?: number;
+  timeout?: number;
+  rise?: number;
+  fall?: number;
+  host?: string;
+}
+
+export interface BackendConfig {
+  url: string;
+  weight?: number;
+}
+
+export type AffinityMode = 'none' | 'connection' | 'client' | 'cookie' | { header: string };
+
+export interface PoolConfig {
+  scheduler?: string;
+  backends: (string | BackendConfig)[];
+  /** 'path' | 'url' | 'client-ip' | 'header:<name>' | 'cookie:<name>' */
+  hashKey?: string;
+  /** ms to wait for response headers (default 30000). */
+  timeout?: number;
+  /** ms to connect (default 2000). */
+  connectTimeout?: number;
+  /** retries on another backend (default 2). */
+  retries?: number;
+  learnMime?: boolean;
+  affinity?: AffinityMode;
+  health?: HealthConfig;
+  /** ms over which a new or recovered backend's weight ramps up (default 0: off). */
+  slowStart?: number;
+  /** PROXY protocol header sent to backends. */
+  sendProxy?: 'v1' | 'v2';
+  /** Scheduler parameters sit beside `scheduler` (balanceFactor, tLow, tHigh, tableSize, …). */
+  [param: string]: unknown;
+}
+
+export type HeaderMatch = string | RegExp | boolean;
+
+export interface MatchConfig {
+  path?: string | string[];
+  mime?: string | string[];
+  headers?: Record<string, HeaderMatch>;
+  method?: string | string[];
+  host?: string | string[];
+  query?: Record<string, string | RegExp>;
+}
+
+export interface RouteConfig {
+  name?: string;
+  match?: MatchConfig;
+  pool: string;
+}
+
+export interface TcpServiceConfig {
+  name?: string;
+  listen: ListenConfig;
+  pool: string;
+}
+
+export interface SwitchyardConfig {
+  listen?: ListenConfig | ListenConfig[];
+  admin?: AdminConfig | false;
+  affinity?: AffinityConfig;
+  /** Infer MIME from backends' answers for all pools (default false). */
+  learnMime?: boolean;
+  /** node:cluster workers: 'auto' (one per core) or a number (default 1: no cluster). */
+  workers?: 'auto' | number;
+  log?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; access?: boolean };
+  pools: Record<string, PoolConfig>;
+  routes: RouteConfig[];
+  tcp?: TcpServiceConfig[];
+}

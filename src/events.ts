@@ -1,0 +1,37 @@
+// A typed event bus: backend state changes, reloads, ejections and stats ticks feed logs,
+// the admin API's server-sent events and metrics from one place.
+import { EventEmitter } from 'node:events';
+import type { BackendStatus } from './schedulers/types.js';
+
+export interface EventMap {
+  'backend.state': { pool: string; backend: string; from: BackendStatus; to: BackendStatus; reason: string };
+  'backend.added': { pool: string; backend: string; weight: number; reason: string };
+  'backend.removed': { pool: string; backend: string; reason: string };
+  'backend.weight': { pool: string; backend: string; from: number; to: number; reason: string };
+  'config.reloaded': { file: string; changes: string[] };
+  'config.rejected': { file: string; problems: { path: string; message: string }[] };
+  'health.check': { pool: string; backend: string; ok: boolean; detail: string };
+  'scheduler.reset': { pool: string; scheduler: string; reason: string };
+  'stats.tick': { at: number; pools: Record<string, unknown> };
+}
+
+export type EventName = keyof EventMap;
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+  emit<K extends EventName>(name: K, payload: EventMap[K]): void {
+    this.emitter.emit(name, payload);
+    this.emitter.emit('*', name, payload);
+  }
+  on<K extends EventName>(name: K, fn: (payload: EventMap[K]) => void): () => void {
+    this.emitter.on(name, fn);
+    return () => this.emitter.off(name, fn);
+  }
+  onAny(fn: <K extends EventName>(name: K, payload: EventMap[K]) => void): () => void {
+    this.emitter.on('*', fn);
+    return () => this.emitter.off('*', fn);
+  }
+}

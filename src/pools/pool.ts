@@ -1,0 +1,82 @@
+// A pool: its ordered backends, its scheduler and that scheduler's private state.
+import type { Pool as PoolSpec } from '../config/normalized.js';
+import { getScheduler } from '../schedulers/registry.js';
+import { seededRng } from '../schedulers/rng.js';
+import type { PickContext, Scheduler, SchedulerDef } from '../schedulers/types.js';
+import { BackendState } from './backend.js';
+
+export class PoolRuntime {
+  readonly name: string;
+  spec: PoolSpec;
+  backends: BackendState[];
+  def: SchedulerDef<unknown>;
+  scheduler: Scheduler<unknown>;
+  state: unknown;
+  /** Requests in flight across the pool. */
+  inFlight = 0;
+
+  constructor(spec: PoolSpec, now: number, seed = 1) {
+    this.name = spec.name;
+    this.spec = spec;
+    this.backends = spec.backends.map((b) => new BackendState(b));
+    this.def = getScheduler(spec.scheduler)!;
+    this.scheduler = this.def.create(spec.params, seededRng(seed));
+    for (const b of this.backends) b.refresh(now, spec.slowStart);
+    this.state = this.scheduler.init(this.backends, now);
+  }
+
+  get(id: string): BackendState | undefined {
+    return this.backends.find((b) => b.id === id);
+  }
+
+  pick(ctx: PickContext): BackendState | null {
+    return this.scheduler.pick(ctx, this.backends, this.state) as BackendState | null;
+  }
+
+  /** Run the scheduler on a copy of its state: for `explain`, which must not move any cursor. */
+  peek(ctx: PickContext): BackendState | null {
+    const copy = structuredClone(this.state);
+    return this.scheduler.pick(ctx, this.backends, copy) as BackendState | null;
+  }
+
+  start(b: BackendState, now: number): void {
+    b.active++;
+    b.requests++;
+    this.inFlight++;
+    this.scheduler.onStart?.(this.state, b, now);
+  }
+
+  end(b: BackendState, rttMs: number, ok: boolean, now: number): void {
+    b.active--;
+    this.inFlight--;
+    this.scheduler.onEnd?.(this.state, b, rttMs, ok, now);
+    if (b.removing && b.active === 0) this.dropRemoved();
+  }
+
+  /** Admission bound on the pool's in-flight total (LARD's S), if the scheduler has one. */
+  admissionLimit(): number | undefined {
+    return this.scheduler.admissionLimit?.(this.state, this.backends);
+  }
+
+  /** Recompute every backend's state and weight; tell the scheduler when anything changed. */
+  refresh(now: number, force = false): boolean {
+    let changed = force;
+    for (const b of this.backends) if (b.refresh(now, this.spec.slowStart)) changed = true;
+    if (changed) this.changed(now);
+    return changed;
+  }
+
+  changed(now: number): void {
+    if (this.scheduler.onBackendsChanged) this.state = this.scheduler.onBackendsChanged(this.state, this.backends, now);
+    else this.state = this.scheduler.init(this.backends, now);
+  }
+
+  /** Remove backends marked `removing` whose in-flight work is done. */
+  dropRemoved(): void {
+    const keep = this.backends.filter((b) => !(b.removing && b.active === 0));
+    if (keep.length !== this.backends.length) {
+      this.backends = keep;
+      this.changed(Date.now());
+    }
+  }
+}
