@@ -45,11 +45,10 @@ function mmAscii(s: string, seed: number): number {
     h = mix(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24));
   }
   let k = 0;
-  switch (n & 3) {
-    case 3: k ^= s.charCodeAt(i + 2) << 16; // falls through
-    case 2: k ^= s.charCodeAt(i + 1) << 8; // falls through
-    case 1: k ^= s.charCodeAt(i);
-  }
+  const r = n & 3;
+  if (r >= 3) k ^= s.charCodeAt(i + 2) << 16;
+  if (r >= 2) k ^= s.charCodeAt(i + 1) << 8;
+  if (r >= 1) k ^= s.charCodeAt(i);
   return tail(h, k, n);
 }
 
@@ -60,11 +59,10 @@ function mmBytes(b: Uint8Array, seed: number): number {
   let i = 0;
   for (; i < full; i += 4) h = mix(h, b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
   let k = 0;
-  switch (n & 3) {
-    case 3: k ^= b[i + 2]! << 16; // falls through
-    case 2: k ^= b[i + 1]! << 8; // falls through
-    case 1: k ^= b[i]!;
-  }
+  const r = n & 3;
+  if (r >= 3) k ^= b[i + 2]! << 16;
+  if (r >= 2) k ^= b[i + 1]! << 8;
+  if (r >= 1) k ^= b[i]!;
   return tail(h, k, n);
 }
 
