@@ -15,13 +15,24 @@ export class PoolRuntime {
   /** Requests in flight across the pool. */
   inFlight = 0;
 
-  constructor(spec: PoolSpec, now: number, seed = 1) {
+  /** Requests waiting for admission (LARD's bound), oldest first. */
+  readonly waiting: (() => void)[] = [];
+
+  constructor(spec: PoolSpec, now: number, private readonly seed = 1) {
     this.name = spec.name;
     this.spec = spec;
     this.backends = spec.backends.map((b) => new BackendState(b));
     this.def = getScheduler(spec.scheduler)!;
     this.scheduler = this.def.create(spec.params, seededRng(seed));
     for (const b of this.backends) b.refresh(now, spec.slowStart);
+    this.state = this.scheduler.init(this.backends, now);
+  }
+
+  /** A new scheduler (name or parameters changed on reload) over the same backends. */
+  replaceScheduler(now: number): void {
+    this.def = getScheduler(this.spec.scheduler)!;
+    this.scheduler = this.def.create(this.spec.params, seededRng(this.seed));
+    for (const b of this.backends) b.refresh(now, this.spec.slowStart);
     this.state = this.scheduler.init(this.backends, now);
   }
 
@@ -51,6 +62,10 @@ export class PoolRuntime {
     this.inFlight--;
     this.scheduler.onEnd?.(this.state, b, rttMs, ok, now);
     if (b.removing && b.active === 0) this.dropRemoved();
+    if (this.waiting.length > 0) {
+      const limit = this.admissionLimit();
+      if (limit === undefined || this.inFlight < limit) this.waiting.shift()!();
+    }
   }
 
   /** Admission bound on the pool's in-flight total (LARD's S), if the scheduler has one. */

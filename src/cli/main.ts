@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// The `switchyard` command line.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../errors.js';
+import { importConfig } from '../config/load.js';
+import { validate } from '../config/validate.js';
+import { Router } from '../router.js';
+import { describeConfig } from './check.js';
+import { formatExplanation } from './explain.js';
+import { start } from './start.js';
+
+const program = new Command();
+program
+  .name('switchyard')
+  .description('Content-aware L7 request router: routes by path, MIME type and headers; IPVS-style schedulers and affinity.')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('start')
+  .description('run the router; SIGHUP reloads the config, SIGTERM/SIGINT drain in-flight requests and exit')
+  .option('-c, --config <file>', 'config file (.ts, .js, .mjs)', 'routes.config.ts')
+  .option('--demo', 'also start the demo backends named in the config (loopback only)', false)
+  .action(async (o: { config: string; demo: boolean }) => {
+    const running = await start(o.config, { demo: o.demo });
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`switchyard: ${sig}: finishing in-flight requests…\n`);
+      void running.stop().then(() => process.exit(0));
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      void running.router.reload().then((r) => {
+        process.stdout.write(r.ok ? `switchyard: reloaded (${r.changes.length} changes)\n` : `switchyard: reload rejected:\n${r.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}\n`);
+      });
+    });
+  });
+
+program
+  .command('check')
+  .description('validate a config; print the route table and pools')
+  .option('-c, --config <file>', 'config file', 'routes.config.ts')
+  .action(async (o: { config: string }) => {
+    const { config, problems } = validate(await importConfig(o.config));
+    if (!config) throw new ConfigError(problems, o.config);
+    process.stdout.write(`${o.config}: OK\n\n${describeConfig(config)}\n`);
+  });
+
+program
+  .command('explain')
+  .description("which route, pool and backend a request would get, and why (e.g. explain GET /img/logo.png -H 'Accept: image/webp')")
+  .argument('<method>', 'HTTP method')
+  .argument('<url>', 'path (and query), or an absolute URL')
+  .option('-c, --config <file>', 'config file', 'routes.config.ts')
+  .option('-H, --header <header...>', "request header 'Name: value' (repeatable)")
+  .option('--client <ip>', 'client address (for client-ip hashing and affinity)', '127.0.0.1')
+  .option('--json', 'print JSON', false)
+  .action(async (method: string, url: string, o: { config: string; header?: string[]; client: string; json: boolean }) => {
+    const headers: Record<string, string> = {};
+    for (const h of o.header ?? []) {
+      const i = h.indexOf(':');
+      if (i <= 0) throw new CommanderError(2, 'switchyard.badHeader', `bad header ${JSON.stringify(h)}: expected 'Name: value'`);
+      headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+    }
+    const router = await Router.fromFile(o.config, { logger: (await import('pino')).pino({ level: 'silent' }) });
+    const e = router.explain({ method, url, headers, clientIp: o.client });
+    process.stdout.write((o.json ? JSON.stringify(e, null, 2) : formatExplanation(e)) + '\n');
+    await router.close(0);
+  });
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code.startsWith('switchyard.')) process.stderr.write(`switchyard: ${e.message}\n`);
+      return e.exitCode || 2;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`switchyard: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`switchyard: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+if (code !== 0 || !process.argv.slice(2).some((a) => a === 'start')) process.exitCode = code;

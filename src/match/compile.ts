@@ -1,0 +1,133 @@
+// Compiles the route list once per config into predicate checks; first match wins.
+import picomatch from 'picomatch';
+import type { Route } from '../config/normalized.js';
+import type { HeaderMatch } from '../config/types.js';
+import type { RequestFacts } from './facts.js';
+
+type Field = 'path' | 'mime' | 'headers' | 'method' | 'host' | 'query';
+
+interface Check {
+  field: Field;
+  test(f: RequestFacts): boolean;
+  describe: string;
+}
+
+export interface CompiledRoute {
+  name: string;
+  index: number;
+  pool: string;
+  checks: readonly Check[];
+  /** Human text of the whole match, e.g. `path ~ /cgi-bin/** and method = GET`. */
+  describe: string;
+}
+
+export interface MatchStep {
+  route: string;
+  matched: boolean;
+  /** The field that failed (when not matched). */
+  failed?: Field;
+  detail: string;
+}
+
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+function globCheck(field: Field, globs: string | string[], get: (f: RequestFacts) => string | undefined, nocase: boolean): Check {
+  const pats = list(globs);
+  const isMatch = picomatch(pats, { dot: true, nocase, strictBrackets: true });
+  return {
+    field,
+    test: (f) => {
+      const v = get(f);
+      return v !== undefined && isMatch(v);
+    },
+    describe: `${field} ~ ${pats.join(' | ')}`,
+  };
+}
+
+function headerTest(name: string, want: HeaderMatch): (f: RequestFacts) => boolean {
+  if (want === true) return (f) => f.headers[name] !== undefined;
+  if (want === false) return (f) => f.headers[name] === undefined;
+  if (want instanceof RegExp) {
+    const re = new RegExp(want.source, want.flags.replace(/[gy]/g, ''));
+    return (f) => {
+      const v = f.headers[name];
+      return v !== undefined && re.test(Array.isArray(v) ? v.join(', ') : v);
+    };
+  }
+  return (f) => {
+    const v = f.headers[name];
+    return v !== undefined && (Array.isArray(v) ? v.join(', ') : v) === want;
+  };
+}
+
+function compileRoute(r: Route): CompiledRoute {
+  const m = r.match;
+  const checks: Check[] = [];
+  if (m.method !== undefined) {
+    const methods = new Set(list(m.method).map((x) => x.toUpperCase()));
+    checks.push({ field: 'method', test: (f) => methods.has(f.method), describe: `method in ${[...methods].join('|')}` });
+  }
+  if (m.host !== undefined) checks.push(globCheck('host', m.host, (f) => f.host, true));
+  if (m.path !== undefined) checks.push(globCheck('path', m.path, (f) => f.path, false));
+  if (m.headers !== undefined) {
+    for (const [k, want] of Object.entries(m.headers)) {
+      const name = k.toLowerCase();
+      const test = headerTest(name, want);
+      checks.push({ field: 'headers', test, describe: `header ${name} ${want === true ? 'present' : want === false ? 'absent' : want instanceof RegExp ? '~ ' + String(want) : '= ' + JSON.stringify(want)}` });
+    }
+  }
+  if (m.query !== undefined) {
+    for (const [k, want] of Object.entries(m.query)) {
+      const re = want instanceof RegExp ? new RegExp(want.source, want.flags.replace(/[gy]/g, '')) : undefined;
+      checks.push({
+        field: 'query',
+        test: (f) => {
+          if (f.search === '') return false;
+          const vals = f.query.getAll(k);
+          return re ? vals.some((v) => re.test(v)) : vals.includes(want as string);
+        },
+        describe: `query ${k} ${re ? '~ ' + String(re) : '= ' + JSON.stringify(want)}`,
+      });
+    }
+  }
+  // MIME last: it is the only lazily computed fact that may cost a lookup.
+  if (m.mime !== undefined) checks.push(globCheck('mime', list(m.mime).map((x) => x.toLowerCase()), (f) => f.mime.type, true));
+  return {
+    name: r.name,
+    index: r.index,
+    pool: r.pool,
+    checks,
+    describe: checks.length ? checks.map((c) => c.describe).join(' and ') : 'any request',
+  };
+}
+
+export class Matcher {
+  readonly routes: readonly CompiledRoute[];
+  constructor(routes: readonly Route[]) {
+    this.routes = routes.map(compileRoute);
+  }
+
+  match(f: RequestFacts): CompiledRoute | null {
+    const rs = this.routes;
+    outer: for (let i = 0; i < rs.length; i++) {
+      const cs = rs[i]!.checks;
+      for (let j = 0; j < cs.length; j++) if (!cs[j]!.test(f)) continue outer;
+      return rs[i]!;
+    }
+    return null;
+  }
+
+  /** Like match, with every route tried and why it did or did not hold. */
+  explain(f: RequestFacts): { route: CompiledRoute | null; tried: MatchStep[] } {
+    const tried: MatchStep[] = [];
+    for (const r of this.routes) {
+      const failed = r.checks.find((c) => !c.test(f));
+      if (failed) tried.push({ route: r.name, matched: false, failed: failed.field, detail: `${failed.describe} does not hold` });
+      else {
+        tried.push({ route: r.name, matched: true, detail: r.describe });
+        return { route: r, tried };
+      }
+    }
+    return { route: null, tried };
+  }
+}

@@ -1,0 +1,235 @@
+// One proxied request: decide, dispatch through the backend's undici pool, stream the answer back,
+// retry safe failures on another backend. Implements undici's raw-header handler interface so
+// response headers are never parsed into an object.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { ErrorCode } from '../errors.js';
+import type { RequestFacts } from '../match/facts.js';
+import type { CompiledRoute } from '../match/compile.js';
+import type { BackendState } from '../pools/backend.js';
+import { hashKeyOf } from '../pools/hash-key.js';
+import type { PoolRuntime } from '../pools/pool.js';
+import type { PickContext } from '../schedulers/types.js';
+import type { Router } from '../router.js';
+import { decide } from './decide.js';
+import { requestHeaders, responseHeaders } from './headers.js';
+import { sendError } from './respond.js';
+import { CONNECT_FAILURES } from './upstream.js';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export type UpstreamResult = 'ok' | 'http5xx' | 'connect' | 'timeout' | 'reset';
+
+export interface AccessRecord {
+  method: string;
+  path: string;
+  status: number;
+  route: string | undefined;
+  pool: string | undefined;
+  backend: string | undefined;
+  clientIp: string;
+  ms: number;
+  attempts: number;
+  error: ErrorCode | undefined;
+}
+
+export class Exchange implements Dispatcher.DispatchHandler {
+  private backend: BackendState | null = null;
+  private avoid: Set<string> | undefined;
+  private attempts = 0;
+  private abortUpstream: ((err?: Error) => void) | undefined;
+  private gotHeaders = false;
+  private done = false;
+  private t0 = 0;
+  private tHeaders = 0;
+  private readonly started = performance.now();
+  private readonly hasBody: boolean;
+  private readonly ctx: PickContext;
+  private error: ErrorCode | undefined;
+  private status = 0;
+  private resumeFn: (() => void) | undefined;
+  /** Extra response headers (e.g. an affinity Set-Cookie). */
+  extraHeaders: string[] | undefined;
+
+  constructor(
+    private readonly router: Router,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly route: CompiledRoute,
+    private readonly pool: PoolRuntime,
+    private readonly facts: RequestFacts,
+    private readonly clientIp: string,
+    private readonly trusted: boolean,
+  ) {
+    const te = req.headers['transfer-encoding'];
+    const cl = req.headers['content-length'];
+    this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+    this.ctx = {
+      key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, clientIp) : undefined,
+      clientIp,
+      clientPort: req.socket.remotePort ?? 0,
+      now: Date.now(),
+      avoid: undefined,
+    };
+    res.once('close', () => this.onClientClose());
+  }
+
+  run(): void {
+    const limit = this.pool.admissionLimit();
+    if (limit !== undefined && this.pool.inFlight >= limit) {
+      const timer = setTimeout(() => {
+        const i = this.pool.waiting.indexOf(go);
+        if (i !== -1) this.pool.waiting.splice(i, 1);
+        this.fail('SY_ERR_QUEUE_TIMEOUT');
+      }, this.pool.spec.timeout);
+      const go = () => {
+        clearTimeout(timer);
+        if (!this.done) this.attempt();
+      };
+      this.pool.waiting.push(go);
+      return;
+    }
+    this.attempt();
+  }
+
+  private attempt(): void {
+    this.ctx.now = Date.now();
+    this.ctx.avoid = this.avoid;
+    const d = decide(this.pool, this.ctx);
+    const b = d.backend;
+    if (b === null) {
+      if (this.attempts > 0) this.fail(this.error ?? 'SY_ERR_UPSTREAM_CONNECT');
+      else this.fail('SY_ERR_NO_BACKEND', ['retry-after', '5']);
+      return;
+    }
+    this.backend = b;
+    this.attempts++;
+    this.gotHeaders = false;
+    this.pool.start(b, this.ctx.now);
+    this.t0 = performance.now();
+    const req = this.req;
+    const opts: Dispatcher.DispatchOptions = {
+      path: this.facts.path + this.facts.search,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: requestHeaders(req.rawHeaders, req.headers.connection, {
+        clientIp: this.clientIp, proto: 'http', trusted: this.trusted, upgrade: false,
+      }),
+      body: this.hasBody ? req : null,
+      headersTimeout: this.pool.spec.timeout,
+      bodyTimeout: this.pool.spec.timeout,
+    };
+    this.router.upstreams.get(b, this.pool.spec.connectTimeout).dispatch(opts, this);
+  }
+
+  // ---- undici handler (raw headers) ----
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.done) abort(new Error('client went away'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 100-continue and other interim answers are not relayed
+    this.gotHeaders = true;
+    this.tHeaders = performance.now();
+    this.status = statusCode;
+    const { headers, contentType } = responseHeaders(rawHeaders);
+    if (contentType !== undefined && (this.pool.spec.learnMime || this.router.current.config.learnMime)) {
+      this.router.learned.learn(this.facts.path, contentType);
+    }
+    if (this.extraHeaders) headers.push(...this.extraHeaders);
+    const res = this.res;
+    if (this.done || res.destroyed) return false;
+    if (this.router.closing) headers.push('connection', 'close');
+    res.writeHead(statusCode, statusText || undefined, headers);
+    this.resumeFn = resume;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const ok = this.res.write(chunk);
+    if (!ok) this.res.once('drain', this.resumeFn!);
+    return ok;
+  }
+
+  onComplete(): void {
+    this.res.end();
+    this.settle(this.status >= 500 ? 'http5xx' : 'ok');
+  }
+
+  onError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (this.done) {
+      this.settle('reset');
+      return;
+    }
+    if (this.gotHeaders) {
+      // the answer had started: nothing to do but cut the client off
+      this.settle('reset');
+      this.res.destroy(err);
+      return;
+    }
+    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+    const connect = CONNECT_FAILURES.has(code);
+    this.settle(timeout ? 'timeout' : connect ? 'connect' : 'reset');
+    this.error = timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET';
+    if (!timeout && connect && !this.hasBody && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
+      (this.avoid ??= new Set()).add(this.backend!.id);
+      this.attempt();
+      return;
+    }
+    this.fail(this.error);
+  }
+
+  // ---- bookkeeping ----
+  /** One attempt on this.backend is over. */
+  private settle(result: UpstreamResult): void {
+    const b = this.backend;
+    if (b === null) return;
+    this.backend = null;
+    this.lastId = b.id;
+    const now = performance.now();
+    const rtt = (this.tHeaders || now) - this.t0;
+    this.pool.end(b, rtt, result === 'ok', Date.now());
+    this.router.upstreamResult(this.pool, b, result);
+    if (result === 'ok' || result === 'http5xx') this.finish();
+  }
+
+  private fail(code: ErrorCode, extra?: string[]): void {
+    this.error = code;
+    if (!this.done) {
+      this.status = code === 'SY_ERR_NO_BACKEND' ? 503 : 0;
+      sendError(this.res, code, extra ? Object.fromEntries([extra as [string, string]]) : undefined);
+      this.status = this.res.statusCode;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    const rec: AccessRecord = {
+      method: this.req.method!,
+      path: this.facts.path,
+      status: this.status || this.res.statusCode,
+      route: this.route.name,
+      pool: this.pool.name,
+      backend: this.lastId,
+      clientIp: this.clientIp,
+      ms: performance.now() - this.started,
+      attempts: this.attempts,
+      error: this.error,
+    };
+    this.router.requestDone(rec);
+  }
+
+  private lastId: string | undefined;
+
+  private onClientClose(): void {
+    if (!this.res.writableFinished) {
+      // client went away: stop the upstream request so nothing leaks
+      this.abortUpstream?.(new Error('client closed the connection'));
+      if (!this.done && this.backend === null) this.finish();
+    }
+  }
+}

@@ -1,0 +1,336 @@
+// The router: the current config snapshot, the pools' runtime state, the listeners, and the
+// functions the admin API, CLI and health checks call. Requests read `current` once and keep it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import type { Config, Listen } from './config/normalized.js';
+import { loadConfig } from './config/load.js';
+import { EventBus } from './events.js';
+import { Matcher } from './match/compile.js';
+import { RequestFacts } from './match/facts.js';
+import { LearnedMime } from './match/mime.js';
+import { BadPath, normalizeTarget } from './match/normalize.js';
+import type { BackendState } from './pools/backend.js';
+import { hashKeyOf } from './pools/hash-key.js';
+import { PoolRuntime } from './pools/pool.js';
+import { reconcilePools } from './pools/reconcile.js';
+import { cidrMatcher } from './proxy/cidr.js';
+import { decide } from './proxy/decide.js';
+import { Exchange, type AccessRecord, type UpstreamResult } from './proxy/exchange.js';
+import { clientFromXff } from './proxy/headers.js';
+import { sendError } from './proxy/respond.js';
+import { tunnel } from './proxy/upgrade.js';
+import { Upstreams } from './proxy/upstream.js';
+import { ConfigError } from './errors.js';
+
+export interface Snapshot {
+  readonly config: Config;
+  readonly matcher: Matcher;
+  readonly version: number;
+}
+
+export interface RouterOptions {
+  /** Config file, for reload. */
+  file?: string;
+  logger?: Logger;
+}
+
+export interface ExplainInput {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  clientIp?: string;
+}
+
+export interface Explanation {
+  method: string;
+  path: string | undefined;
+  status: number;
+  error?: string;
+  mime?: { type: string | undefined; source: string };
+  route?: { name: string; index: number; match: string };
+  tried: { route: string; matched: boolean; failed?: string; detail: string }[];
+  pool?: { name: string; scheduler: string; hashKey: string; key: string | undefined };
+  backend?: { id: string; url: string; state: string; weight: number } | null;
+  reason?: string;
+}
+
+/** Safe-to-share view of one listener's trust rule. */
+interface ListenerCtx {
+  listen: Listen;
+  isTrusted: (ip: string) => boolean;
+}
+
+export class Router {
+  current: Snapshot;
+  readonly pools = new Map<string, PoolRuntime>();
+  readonly events = new EventBus();
+  readonly learned = new LearnedMime();
+  readonly upstreams = new Upstreams();
+  readonly log: Logger;
+  readonly file: string | undefined;
+  readonly servers: Server[] = [];
+  closing = false;
+  /** Observers of finished requests (access log, metrics, stats). */
+  readonly requestObservers: ((r: AccessRecord) => void)[] = [];
+  /** Observers of each upstream attempt's outcome (passive health checks). */
+  readonly upstreamObservers: ((pool: PoolRuntime, b: BackendState, r: UpstreamResult) => void)[] = [];
+  private readonly sockets = new Set<Socket>();
+
+  constructor(config: Config, opts: RouterOptions = {}) {
+    this.file = opts.file;
+    this.log = opts.logger ?? pino({ level: config.log.level }, pino.destination({ sync: false }));
+    this.current = { config, matcher: new Matcher(config.routes), version: 1 };
+    const now = Date.now();
+    for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
+    if (config.log.access) {
+      const log = this.log;
+      this.requestObservers.push((r) => log.info(r, 'request'));
+    }
+  }
+
+  static async fromFile(file: string, opts: Omit<RouterOptions, 'file'> = {}): Promise<Router> {
+    return new Router(await loadConfig(file), { ...opts, file });
+  }
+
+  // ---- data plane ----
+
+  requestDone(r: AccessRecord): void {
+    const obs = this.requestObservers;
+    for (let i = 0; i < obs.length; i++) obs[i]!(r);
+  }
+
+  upstreamResult(pool: PoolRuntime, b: BackendState, r: UpstreamResult): void {
+    const obs = this.upstreamObservers;
+    for (let i = 0; i < obs.length; i++) obs[i]!(pool, b, r);
+  }
+
+  private clientIp(req: IncomingMessage, l: ListenerCtx): { ip: string; trusted: boolean } {
+    let ip = req.socket.remoteAddress ?? '';
+    if (ip.startsWith('::ffff:')) ip = ip.slice(7);
+    const trusted = l.listen.trustProxy !== false && l.isTrusted(ip);
+    if (trusted) {
+      const xff = req.headers['x-forwarded-for'];
+      const fromXff = xff ? clientFromXff(Array.isArray(xff) ? xff.join(',') : xff, l.isTrusted) : undefined;
+      if (fromXff) ip = fromXff;
+    }
+    return { ip, trusted };
+  }
+
+  /** Request-smuggling shapes and bad framing: answered 400 and never forwarded. */
+  private badFraming(req: IncomingMessage): string | undefined {
+    const raw = req.rawHeaders;
+    let cl = 0;
+    let te = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const n = raw[i]!;
+      if (n.length === 14 && n.toLowerCase() === 'content-length') cl++;
+      else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') te++;
+    }
+    if (cl > 1) return 'duplicate Content-Length';
+    if (te > 1) return 'duplicate Transfer-Encoding';
+    if (cl && te) return 'Content-Length with Transfer-Encoding';
+    const t = req.headers['transfer-encoding'];
+    if (t !== undefined && t.trim().toLowerCase() !== 'chunked') return 'unsupported Transfer-Encoding';
+    return undefined;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, l: ListenerCtx): void {
+    if (this.closing) {
+      res.setHeader('connection', 'close');
+      return sendError(res, 'SY_ERR_SHUTTING_DOWN', { 'retry-after': '1' });
+    }
+    const bad = this.badFraming(req);
+    if (bad !== undefined) {
+      res.setHeader('connection', 'close');
+      sendError(res, 'SY_ERR_BAD_REQUEST', undefined, bad);
+      req.socket.destroySoon?.();
+      return;
+    }
+    const snap = this.current;
+    let path: string;
+    let search: string;
+    try {
+      ({ path, search } = normalizeTarget(req.url!));
+    } catch (e) {
+      if (!(e instanceof BadPath)) throw e;
+      return sendError(res, 'SY_ERR_BAD_PATH', undefined, e.message);
+    }
+    const facts = new RequestFacts(req.method!, path, search, req.headers, this.learned);
+    const route = snap.matcher.match(facts);
+    const { ip, trusted } = this.clientIp(req, l);
+    if (route === null) {
+      sendError(res, 'SY_ERR_NO_ROUTE');
+      this.requestDone({ method: req.method!, path, status: 404, route: undefined, pool: undefined, backend: undefined, clientIp: ip, ms: 0, attempts: 0, error: 'SY_ERR_NO_ROUTE' });
+      return;
+    }
+    const pool = this.pools.get(route.pool)!;
+    new Exchange(this, req, res, route, pool, facts, ip, trusted).run();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, l: ListenerCtx): void {
+    const reject = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${text.length + 5}\r\n\r\n${status} ${text}\n`);
+    };
+    if (this.closing) return reject(503, 'router is shutting down');
+    if (this.badFraming(req)) return reject(400, 'bad request');
+    let t;
+    try {
+      t = normalizeTarget(req.url!);
+    } catch {
+      return reject(400, 'bad request: invalid path encoding');
+    }
+    const facts = new RequestFacts(req.method!, t.path, t.search, req.headers, this.learned);
+    const route = this.current.matcher.match(facts);
+    if (!route) return reject(404, 'no route matches this request');
+    const pool = this.pools.get(route.pool)!;
+    const { ip, trusted } = this.clientIp(req, l);
+    const now = Date.now();
+    const d = decide(pool, { key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, ip) : undefined, clientIp: ip, clientPort: req.socket.remotePort ?? 0, now });
+    const b = d.backend;
+    if (!b) return reject(503, 'no backend available in pool');
+    pool.start(b, now);
+    const t0 = Date.now();
+    tunnel(req, socket, head, pool, b, t.path + t.search, ip, trusted, (ok) => {
+      pool.end(b, Date.now() - t0, ok, Date.now());
+      this.upstreamResult(pool, b, ok ? 'ok' : 'connect');
+    });
+  }
+
+  // ---- listeners ----
+
+  async listen(): Promise<AddressInfo[]> {
+    const out: AddressInfo[] = [];
+    for (const listen of this.current.config.listen) {
+      const lc: ListenerCtx = {
+        listen,
+        isTrusted: listen.trustProxy === true ? () => true : Array.isArray(listen.trustProxy) ? cidrMatcher(listen.trustProxy) : () => false,
+      };
+      const lim = listen.limits;
+      const server = createServer(
+        {
+          maxHeaderSize: lim.maxHeaderSize,
+          headersTimeout: lim.headersTimeout,
+          requestTimeout: lim.requestTimeout,
+          keepAliveTimeout: lim.keepAliveTimeout,
+          noDelay: true,
+        },
+        (req, res) => this.handle(req, res, lc),
+      );
+      server.maxConnections = lim.maxConnections;
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head, lc));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
+      server.on('connection', (s: Socket) => {
+        this.sockets.add(s);
+        s.once('close', () => this.sockets.delete(s));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listen.port, listen.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+      out.push(server.address() as AddressInfo);
+    }
+    return out;
+  }
+
+  /** Stop accepting, let in-flight requests finish (up to deadlineMs), then close everything. */
+  async close(deadlineMs = 10_000): Promise<void> {
+    this.closing = true;
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of this.servers) s.closeIdleConnections();
+    const deadline = new Promise<void>((r) => setTimeout(r, deadlineMs).unref());
+    const inFlight = async () => {
+      while ([...this.pools.values()].some((p) => p.inFlight > 0)) await new Promise((r) => setTimeout(r, 20));
+    };
+    await Promise.race([inFlight(), deadline]);
+    for (const s of this.servers) s.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
+    await Promise.race([closed, deadline]);
+    await this.upstreams.destroy();
+    this.log.flush?.();
+  }
+
+  // ---- control plane ----
+
+  /** Swap in a validated config. Unchanged pools keep their backends' state. */
+  apply(config: Config, file = this.file ?? '(inline)'): string[] {
+    const changes = reconcilePools(this.pools, config, this.events, Date.now());
+    this.current = { config, matcher: new Matcher(config.routes), version: this.current.version + 1 };
+    void this.upstreams.retain(new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url))));
+    this.events.emit('config.reloaded', { file, changes });
+    return changes;
+  }
+
+  /** Re-read the config file; on any problem keep the running config and report every problem. */
+  async reload(): Promise<{ ok: boolean; problems: { path: string; message: string }[]; changes: string[] }> {
+    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [] };
+    try {
+      const config = await loadConfig(this.file);
+      const changes = this.apply(config, this.file);
+      this.log.info({ changes }, 'config reloaded');
+      return { ok: true, problems: [], changes };
+    } catch (e) {
+      const problems = e instanceof ConfigError ? [...e.problems] : [{ path: '(file)', message: (e as Error).message }];
+      this.events.emit('config.rejected', { file: this.file, problems });
+      this.log.error({ problems }, 'config reload rejected; keeping the running config');
+      return { ok: false, problems, changes: [] };
+    }
+  }
+
+  /** Which route, why, which pool and backend — without moving any scheduler state. */
+  explain(input: ExplainInput): Explanation {
+    const method = input.method.toUpperCase();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
+    let url = input.url;
+    const abs = /^https?:\/\/([^/?#]*)/i.exec(url);
+    if (abs && headers.host === undefined) headers.host = abs[1]!;
+    if (!abs && !url.startsWith('/') && url !== '*') url = '/' + url;
+    let t;
+    try {
+      t = normalizeTarget(url);
+    } catch (e) {
+      return { method, path: undefined, status: 400, error: `invalid path: ${(e as Error).message}`, tried: [] };
+    }
+    const facts = new RequestFacts(method, t.path, t.search, headers, this.learned);
+    const { route, tried } = this.current.matcher.explain(facts);
+    const mime = { type: facts.mime.type, source: facts.mime.source };
+    if (!route) return { method, path: t.path, status: 404, error: 'no route matches this request', mime, tried };
+    const pool = this.pools.get(route.pool)!;
+    const clientIp = input.clientIp ?? '127.0.0.1';
+    const key = hashKeyOf(pool.spec.hashKey, facts, clientIp);
+    const d = decide(pool, { key: pool.def.hashing ? key : undefined, clientIp, clientPort: 0, now: Date.now() }, true);
+    const hk = pool.spec.hashKey;
+    return {
+      method,
+      path: t.path,
+      status: d.backend ? 200 : 503,
+      mime,
+      route: { name: route.name, index: route.index, match: route.describe },
+      tried,
+      pool: { name: pool.name, scheduler: pool.spec.scheduler, hashKey: hk.kind === 'header' || hk.kind === 'cookie' ? `${hk.kind}:${hk.name}` : hk.kind, key: pool.def.hashing ? key : undefined },
+      backend: d.backend ? { id: d.backend.id, url: d.backend.url, state: d.backend.state, weight: d.backend.weight } : null,
+      reason: d.reason,
+    };
+  }
+}
+
+/** Malformed requests the HTTP parser refused: the right 4xx, then close. */
+function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const code = err.code ?? '';
+  const [status, text] =
+    code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
+    : [400, 'Bad Request'];
+  const body = `${status} ${text.toLowerCase()}\n`;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+}
