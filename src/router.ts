@@ -13,6 +13,7 @@ import { LearnedMime } from './match/mime.js';
 import { BadPath, normalizeTarget } from './match/normalize.js';
 import type { BackendState } from './pools/backend.js';
 import { hashKeyOf } from './pools/hash-key.js';
+import { PoolControl } from './pools/control.js';
 import { PoolRuntime } from './pools/pool.js';
 import { reconcilePools } from './pools/reconcile.js';
 import { cidrMatcher } from './proxy/cidr.js';
@@ -68,6 +69,8 @@ export class Router {
   readonly events = new EventBus();
   readonly learned = new LearnedMime();
   readonly upstreams = new Upstreams();
+  /** Runtime changes: add, remove, re-weight, drain, disable, enable. */
+  readonly control = new PoolControl(this.pools, this.events);
   readonly log: Logger;
   readonly file: string | undefined;
   readonly servers: Server[] = [];

@@ -1,0 +1,94 @@
+// Runtime changes to pools, as the admin API, `switchyard adm` and health checks make them:
+// add, remove (drain first), re-weight, drain, disable, enable. Every change is an event.
+import type { EventBus } from '../events.js';
+import { validate } from '../config/validate.js';
+import { BackendState, type AdminState } from './backend.js';
+import type { PoolRuntime } from './pool.js';
+
+export class ControlError extends Error {
+  constructor(readonly status: 400 | 404 | 409, message: string) {
+    super(message);
+  }
+}
+
+export class PoolControl {
+  constructor(
+    private readonly pools: Map<string, PoolRuntime>,
+    private readonly events: EventBus,
+  ) {}
+
+  pool(name: string): PoolRuntime {
+    const p = this.pools.get(name);
+    if (!p) throw new ControlError(404, `no pool named ${JSON.stringify(name)}`);
+    return p;
+  }
+
+  backend(poolName: string, id: string): BackendState {
+    const p = this.pool(poolName);
+    const b = p.backends.find((x) => x.id === id && !x.removing);
+    if (!b) throw new ControlError(404, `pool ${poolName} has no backend ${JSON.stringify(id)}`);
+    return b;
+  }
+
+  /** Append a backend; it takes new work at once (through slow start when the pool has one). */
+  add(poolName: string, url: string, weight = 1, reason = 'added at runtime'): BackendState {
+    const p = this.pool(poolName);
+    const tcp = p.backends[0]?.protocol === 'tcp:' || url.startsWith('tcp:');
+    const probe = validate({
+      pools: { [poolName]: { scheduler: 'rr', backends: [{ url, weight }] } },
+      routes: tcp ? [] : [{ pool: poolName }],
+      tcp: tcp ? [{ listen: { port: 0 }, pool: poolName }] : undefined,
+    });
+    if (!probe.config) throw new ControlError(400, probe.problems.map((x) => x.message).join('; '));
+    const nb = probe.config.pools[poolName]!.backends[0]!;
+    if (p.backends.some((b) => b.id === nb.id && !b.removing)) throw new ControlError(409, `pool ${poolName} already has backend ${nb.id}`);
+    const b = new BackendState(nb);
+    const now = Date.now();
+    if (p.spec.slowStart > 0) b.rampStart = now;
+    p.backends = [...p.backends, b];
+    p.refresh(now, true);
+    this.events.emit('backend.added', { pool: poolName, backend: b.id, weight, reason });
+    return b;
+  }
+
+  setWeight(poolName: string, id: string, weight: number, reason = 'weight set at runtime'): BackendState {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 65535) throw new ControlError(400, `weight must be an integer 0..65535, got ${weight}`);
+    const b = this.backend(poolName, id);
+    const from = b.configWeight;
+    b.configWeight = weight;
+    this.pool(poolName).refresh(Date.now(), true);
+    this.events.emit('backend.weight', { pool: poolName, backend: id, from, to: weight, reason });
+    return b;
+  }
+
+  setState(poolName: string, id: string, state: AdminState, reason = `set to ${state} at runtime`): BackendState {
+    if (state !== 'active' && state !== 'drain' && state !== 'disabled') throw new ControlError(400, `state must be active, drain or disabled, got ${JSON.stringify(state)}`);
+    const b = this.backend(poolName, id);
+    const from = b.state;
+    b.adminState = state;
+    if (state === 'active' && from !== 'active' && this.pool(poolName).spec.slowStart > 0) b.rampStart = Date.now();
+    b.reason = reason;
+    this.pool(poolName).refresh(Date.now(), true);
+    if (from !== b.state) this.events.emit('backend.state', { pool: poolName, backend: id, from, to: b.state, reason });
+    return b;
+  }
+
+  /**
+   * Remove a backend: it takes no new work at once; it leaves the pool when its in-flight
+   * requests are done or when `deadlineMs` passes. Resolves when it is gone.
+   */
+  async remove(poolName: string, id: string, deadlineMs = 30_000, reason = 'removed at runtime'): Promise<void> {
+    const p = this.pool(poolName);
+    const b = this.backend(poolName, id);
+    const from = b.state;
+    b.adminState = 'drain';
+    p.refresh(Date.now(), true);
+    this.events.emit('backend.state', { pool: poolName, backend: id, from, to: b.state, reason: `${reason}: draining` });
+    const until = Date.now() + deadlineMs;
+    while (b.active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    b.removing = true;
+    p.backends = p.backends.filter((x) => x !== b || x.active > 0);
+    p.refresh(Date.now(), true);
+    this.events.emit('backend.removed', { pool: poolName, backend: id, reason });
+  }
+}
