@@ -109,16 +109,17 @@ export class Router {
     for (let i = 0; i < obs.length; i++) obs[i]!(pool, b, r);
   }
 
-  private clientIp(req: IncomingMessage, l: ListenerCtx): { ip: string; trusted: boolean } {
+  private clientIp(req: IncomingMessage, l: ListenerCtx): { ip: string; peer: string; trusted: boolean } {
     let ip = req.socket.remoteAddress ?? '';
     if (ip.startsWith('::ffff:')) ip = ip.slice(7);
+    const peer = ip;
     const trusted = l.listen.trustProxy !== false && l.isTrusted(ip);
     if (trusted) {
       const xff = req.headers['x-forwarded-for'];
       const fromXff = xff ? clientFromXff(Array.isArray(xff) ? xff.join(',') : xff, l.isTrusted) : undefined;
       if (fromXff) ip = fromXff;
     }
-    return { ip, trusted };
+    return { ip, peer, trusted };
   }
 
   /** Request-smuggling shapes and bad framing: answered 400 and never forwarded. */
@@ -162,14 +163,14 @@ export class Router {
     }
     const facts = new RequestFacts(req.method!, path, search, req.headers, this.learned);
     const route = snap.matcher.match(facts);
-    const { ip, trusted } = this.clientIp(req, l);
+    const { ip, peer, trusted } = this.clientIp(req, l);
     if (route === null) {
       sendError(res, 'SY_ERR_NO_ROUTE');
       this.requestDone({ method: req.method!, path, status: 404, route: undefined, pool: undefined, backend: undefined, clientIp: ip, ms: 0, attempts: 0, error: 'SY_ERR_NO_ROUTE' });
       return;
     }
     const pool = this.pools.get(route.pool)!;
-    new Exchange(this, req, res, route, pool, facts, ip, trusted).run();
+    new Exchange(this, req, res, route, pool, facts, ip, trusted, peer).run();
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, l: ListenerCtx): void {
@@ -188,14 +189,14 @@ export class Router {
     const route = this.current.matcher.match(facts);
     if (!route) return reject(404, 'no route matches this request');
     const pool = this.pools.get(route.pool)!;
-    const { ip, trusted } = this.clientIp(req, l);
+    const { ip, peer, trusted } = this.clientIp(req, l);
     const now = Date.now();
     const d = decide(pool, { key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, ip) : undefined, clientIp: ip, clientPort: req.socket.remotePort ?? 0, now });
     const b = d.backend;
     if (!b) return reject(503, 'no backend available in pool');
     pool.start(b, now);
     const t0 = Date.now();
-    tunnel(req, socket, head, pool, b, t.path + t.search, ip, trusted, (ok) => {
+    tunnel(req, socket, head, pool, b, t.path + t.search, peer, trusted, (ok) => {
       pool.end(b, Date.now() - t0, ok, Date.now());
       this.upstreamResult(pool, b, ok ? 'ok' : 'connect');
     });

@@ -61,6 +61,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly facts: RequestFacts,
     private readonly clientIp: string,
     private readonly trusted: boolean,
+    private readonly peerIp: string,
   ) {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
@@ -113,7 +114,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       path: this.facts.path + this.facts.search,
       method: req.method as Dispatcher.HttpMethod,
       headers: requestHeaders(req.rawHeaders, req.headers.connection, {
-        clientIp: this.clientIp, proto: 'http', trusted: this.trusted, upgrade: false,
+        peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false,
       }),
       body: this.hasBody ? req : null,
       headersTimeout: this.pool.spec.timeout,
@@ -174,7 +175,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.settle(timeout ? 'timeout' : connect ? 'connect' : 'reset');
     this.error = timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET';
     if (!timeout && connect && !this.hasBody && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
-      (this.avoid ??= new Set()).add(this.backend!.id);
+      (this.avoid ??= new Set()).add(this.lastId!);
       this.attempt();
       return;
     }

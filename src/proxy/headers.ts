@@ -15,7 +15,8 @@ function connectionTokens(v: string | undefined): Set<string> | undefined {
 }
 
 export interface ForwardInfo {
-  clientIp: string;
+  /** The address that connected to us (appended to X-Forwarded-For). */
+  peerIp: string;
   proto: 'http' | 'https';
   /** Keep and append to incoming X-Forwarded-* (trusted peer) instead of replacing them. */
   trusted: boolean;
@@ -55,7 +56,7 @@ export function requestHeaders(raw: readonly string[], connection: string | unde
     if (lower === 'host') host = raw[i + 1]!;
     out.push(name, raw[i + 1]!);
   }
-  out.push('x-forwarded-for', xff === undefined ? f.clientIp : `${xff}, ${f.clientIp}`);
+  out.push('x-forwarded-for', xff === undefined ? f.peerIp : `${xff}, ${f.peerIp}`);
   out.push('x-forwarded-proto', xfp ?? f.proto);
   const fh = xfh ?? host;
   if (fh !== undefined) out.push('x-forwarded-host', fh);

@@ -8,9 +8,9 @@ import { requestHeaders } from './headers.js';
 
 export function tunnel(
   req: IncomingMessage, client: Duplex, head: Buffer, pool: PoolRuntime, b: BackendState,
-  path: string, clientIp: string, trusted: boolean, done: (ok: boolean) => void,
+  path: string, peerIp: string, trusted: boolean, done: (ok: boolean) => void,
 ): void {
-  const headers = requestHeaders(req.rawHeaders, req.headers.connection, { clientIp, proto: 'http', trusted, upgrade: true });
+  const headers = requestHeaders(req.rawHeaders, req.headers.connection, { peerIp, proto: 'http', trusted, upgrade: true });
   let lines = `${req.method} ${path} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
   lines += '\r\n';
