@@ -21,8 +21,9 @@ program
   .description('run the router; SIGHUP reloads the config, SIGTERM/SIGINT drain in-flight requests and exit')
   .option('-c, --config <file>', 'config file (.ts, .js, .mjs)', 'routes.config.ts')
   .option('--demo', 'also start the demo backends named in the config (loopback only)', false)
-  .action(async (o: { config: string; demo: boolean }) => {
-    const running = await start(o.config, { demo: o.demo });
+  .option('--no-traffic', 'with --demo: do not send the light demo load')
+  .action(async (o: { config: string; demo: boolean; traffic: boolean }) => {
+    const running = await start(o.config, { demo: o.demo, traffic: o.traffic });
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) return;

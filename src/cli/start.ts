@@ -1,6 +1,7 @@
 // `switchyard start`: run the router (and, with --demo, the demo backends named in the config).
 import type { Config } from '../config/normalized.js';
 import { startDemoBackend, type DemoBackend, type DemoKind } from '../demo/backends.js';
+import { startDemoTraffic } from '../demo/traffic.js';
 import { Router } from '../router.js';
 
 export interface Running {
@@ -27,22 +28,25 @@ export async function startDemo(config: Config): Promise<DemoBackend[]> {
   return out;
 }
 
-export async function start(file: string, opts: { demo: boolean }): Promise<Running> {
+export async function start(file: string, opts: { demo: boolean; traffic?: boolean }): Promise<Running> {
   const router = await Router.fromFile(file);
   const config = router.current.config;
   const demo = opts.demo ? await startDemo(config) : [];
   const addrs = await router.listen();
+  const url = (a: { address: string; port: number }) => `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+  const traffic = demo.length && opts.traffic !== false ? startDemoTraffic(url(addrs[0]!)) : undefined;
   const stop = async () => {
+    traffic?.stop();
     await router.close();
     await Promise.all(demo.map((d) => d.close()));
   };
-  const url = (a: { address: string; port: number }) => `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   const lines = [`switchyard: routing on ${addrs.map(url).join(', ')} (config ${file})`];
   if (demo.length) {
     lines.push(`  demo backends: ${demo.map((d) => `${d.kind}@${d.port}`).join(', ')}`);
     const base = url(addrs[0]!);
     lines.push('  try:', `    curl -sv ${base}/`, `    curl -sv ${base}/img/7.png -o /dev/null`, `    curl -sv ${base}/cgi-bin/env`,
       `    curl -sv -d name=switchyard ${base}/cgi-bin/form`);
+    if (traffic) lines.push('  a light demo load (8 req/s) keeps the dashboard moving; --no-traffic turns it off');
   }
   process.stdout.write(lines.join('\n') + '\n');
   return { router, demo, stop };
