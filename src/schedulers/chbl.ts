@@ -1,0 +1,149 @@
+// chbl — consistent hashing with bounded loads (schedulers.md §13; Mirrokni, Thorup and
+// Zadimoghaddam): walk the ring clockwise from the key over distinct backends and take the first
+// eligible b whose in-flight count is below cap(b) = ⌈c · (T + 1) · w_b / W⌉, where T is the pool's
+// in-flight total and W the sum of eligible weights. balanceFactor 0 = plain ring hash.
+import { murmur3 } from './hash.js';
+import { locate, positionsOf } from './locate.js';
+import { num } from './params.js';
+import { buildRing, ringStart, type Ring } from './ring.js';
+import { wlcSelect } from './select.js';
+import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+
+export interface ChblParams {
+  /** c; 0 disables the bound; otherwise > 1 (default 1.25). */
+  balanceFactor: number;
+  /** Ring points per backend of mean weight (default 1024). */
+  minRingSize: number;
+}
+
+interface State {
+  ring: Ring;
+  pos: Map<string, number>;
+  /** ids of the whole list the ring was built from (to notice unannounced changes) */
+  listIds: string[];
+  /** visit stamps per ring member for the distinct-backend walk */
+  seen: Uint32Array;
+  stamp: number;
+}
+
+/** c as an exact fraction num/den (den a power of ten), so caps are exact integer arithmetic. */
+export function fraction(c: number): { num: number; den: number } {
+  let den = 1;
+  while (den < 1e9 && Math.abs(Math.round(c * den) - c * den) > 1e-6) den *= 10;
+  return { num: Math.round(c * den), den };
+}
+
+/** ⌈a / b⌉ for non-negative integers a, b > 0, exact. */
+export function ceilDiv(a: number, b: number): number {
+  if (a > Number.MAX_SAFE_INTEGER || b > Number.MAX_SAFE_INTEGER) return Number((BigInt(a) + BigInt(b) - 1n) / BigInt(b));
+  let q = Math.floor(a / b);
+  while (q * b > a) q--;
+  while ((q + 1) * b <= a) q++;
+  return q * b === a ? q : q + 1;
+}
+
+/** cap(b) = ⌈c·(T+1)·w/W⌉ with c = num/den. */
+export function chblCap(c: { num: number; den: number }, total: number, w: number, wSum: number): number {
+  const a = c.num * (total + 1) * w;
+  const b = c.den * wSum;
+  return Number.isSafeInteger(a) && Number.isSafeInteger(b)
+    ? ceilDiv(a, b)
+    : Number((BigInt(c.num) * BigInt(total + 1) * BigInt(w) + BigInt(b) - 1n) / BigInt(b));
+}
+
+/** active < c·(T+1)·w/W, exactly. */
+function below(active: number, c: { num: number; den: number }, total: number, w: number, wSum: number): boolean {
+  const lhs = active * c.den * wSum;
+  const rhs = c.num * (total + 1) * w;
+  if (Number.isSafeInteger(lhs) && Number.isSafeInteger(rhs)) return lhs < rhs;
+  return BigInt(active) * BigInt(c.den) * BigInt(wSum) < BigInt(c.num) * BigInt(total + 1) * BigInt(w);
+}
+
+function build(backends: readonly BackendView[], minRingSize: number): State {
+  const ms = backends.filter(available);
+  const ring = buildRing(ms.map((b) => b.id), ms.map((b) => Math.max(1, b.lastWeight)), minRingSize);
+  return { ring, pos: positionsOf(backends), listIds: backends.map((b) => b.id), seen: new Uint32Array(ms.length), stamp: 0 };
+}
+
+/** True when the ring no longer reflects the available backends and their lastWeight. */
+function stale(st: State, backends: readonly BackendView[]): boolean {
+  const r = st.ring;
+  let k = 0;
+  for (const b of backends) {
+    if (!available(b)) continue;
+    if (r.members[k] !== b.id || r.weights[k] !== Math.max(1, b.lastWeight)) return true;
+    k++;
+  }
+  return k !== r.members.length;
+}
+
+function pick(
+  ctx: PickContext, backends: readonly BackendView[], st: State, c: { num: number; den: number } | null, minRingSize: number,
+): BackendView | null {
+  if (ctx.key === undefined) return wlcSelect(backends, ctx.avoid);
+  // one pass: pool total, eligible weight, and a check that the list is the one we know
+  let total = 0;
+  let wSum = 0;
+  let same = backends.length === st.listIds.length;
+  for (let i = 0; i < backends.length; i++) {
+    const b = backends[i]!;
+    total += b.active;
+    if (eligible(b, ctx.avoid)) wSum += b.weight;
+    if (same && st.listIds[i] !== b.id) same = false;
+  }
+  if (!same) Object.assign(st, build(backends, minRingSize));
+  if (wSum === 0) return null;
+  const r = st.ring;
+  const L = r.points.length;
+  const nm = r.members.length;
+  if (L === 0) return null;
+  st.stamp = (st.stamp + 1) >>> 0;
+  if (st.stamp === 0) {
+    st.seen.fill(0);
+    st.stamp = 1;
+  }
+  const stamp = st.stamp;
+  let i = ringStart(r, murmur3(ctx.key));
+  let distinct = 0;
+  for (let k = 0; k < L && distinct < nm; k++, i = i + 1 === L ? 0 : i + 1) {
+    const m = r.owner[i]!;
+    if (st.seen[m] === stamp) continue;
+    st.seen[m] = stamp;
+    distinct++;
+    const b = locate(st, backends, r.members[m]!);
+    if (b === undefined || !eligible(b, ctx.avoid)) continue;
+    // active < ⌈x⌉ ⇔ active < x for an integer active: compare cross-multiplied, no division
+    if (c === null || below(b.active, c, total, b.weight, wSum)) return b;
+  }
+  return null;
+}
+
+export const chbl: SchedulerDef<ChblParams> = {
+  name: 'chbl',
+  family: 'locality',
+  hashing: true,
+  params: ['balanceFactor', 'minRingSize'],
+  parse(raw, at, problems) {
+    let balanceFactor = num(raw, 'balanceFactor', at, problems, 1.25, { min: 0 });
+    if (balanceFactor > 0 && balanceFactor <= 1) {
+      problems.push({ path: `${at}.balanceFactor`, message: `must be 0 (no bound) or greater than 1, got ${balanceFactor}` });
+      balanceFactor = 1.25;
+    }
+    const minRingSize = num(raw, 'minRingSize', at, problems, 1024, { min: 1, max: 65_536, integer: true });
+    return { balanceFactor, minRingSize };
+  },
+  create(params) {
+    const c = params.balanceFactor > 0 ? fraction(params.balanceFactor) : null;
+    return {
+      init: (backends: readonly BackendView[]): State => build(backends, params.minRingSize),
+      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, c, params.minRingSize),
+      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
+        const st = s as State;
+        if (stale(st, backends)) return build(backends, params.minRingSize);
+        st.pos = positionsOf(backends);
+        st.listIds = backends.map((b) => b.id);
+        return st;
+      },
+    };
+  },
+};

@@ -1,0 +1,59 @@
+// dh — IPVS destination hashing (schedulers.md §8): 2^tableBits buckets, bucket i owned by the
+// i-th available backend cyclically (weights ignored); the owner or nothing (no fallback).
+import { addrToU32, ipvsBucket, murmur3 } from './hash.js';
+import { num } from './params.js';
+import { wlcSelect } from './select.js';
+import { available, eligible, type BackendView, type SchedulerDef } from './types.js';
+import { idsOf } from './util.js';
+
+export interface DhParams {
+  tableBits: number;
+}
+
+interface State {
+  /** bucket → index in the backend list; -1 = no backend */
+  table: Int32Array;
+  ids: string[];
+}
+
+/** Bucket of a key: the IPVS integer mix for a client address, murmur3's top bits otherwise. */
+export function keyBucket(key: string, clientIp: string, bits: number, port = 0): number {
+  if (key === clientIp) return ipvsBucket((addrToU32(key) + port) >>> 0, bits);
+  return murmur3(port === 0 ? key : `${key}:${port}`) >>> (32 - bits);
+}
+
+function build(backends: readonly BackendView[], bits: number): State {
+  const size = 1 << bits;
+  const table = new Int32Array(size).fill(-1);
+  const members: number[] = [];
+  backends.forEach((b, i) => {
+    if (available(b)) members.push(i);
+  });
+  if (members.length > 0) for (let i = 0; i < size; i++) table[i] = members[i % members.length]!;
+  return { table, ids: idsOf(backends) };
+}
+
+export const dh: SchedulerDef<DhParams> = {
+  name: 'dh',
+  family: 'locality',
+  hashing: true,
+  params: ['tableBits'],
+  parse: (raw, at, problems) => ({ tableBits: num(raw, 'tableBits', at, problems, 8, { integer: true, min: 1, max: 20 }) }),
+  create: (p) => ({
+    init: (backends) => build(backends, p.tableBits),
+    pick(ctx, backends, s) {
+      if (ctx.key === undefined) return wlcSelect(backends, ctx.avoid);
+      const st = s as State;
+      const h = keyBucket(ctx.key, ctx.clientIp, p.tableBits);
+      let i = st.table[h]!;
+      if (i >= 0 && backends[i]?.id !== st.ids[i]) {
+        // the list changed without a notification: rebuild in place
+        Object.assign(st, build(backends, p.tableBits));
+        i = st.table[h]!;
+      }
+      const b = i >= 0 ? backends[i] : undefined;
+      return b !== undefined && eligible(b, ctx.avoid) ? b : null;
+    },
+    onBackendsChanged: (_s, backends) => build(backends, p.tableBits),
+  }),
+};

@@ -1,0 +1,90 @@
+// ewma — peak EWMA (Finagle / Linkerd, schedulers.md §16): per-backend RTT estimate that jumps up to
+// any higher observation and decays exp(−Δt/τ) otherwise; p2c on cost × (pending + 1) / weight.
+// Two distinct eligible backends are drawn uniformly (Finagle); weights enter through the score.
+import { num } from './params.js';
+import { buildAlias, drawDistinct, type AliasTable } from './sample.js';
+import type { BackendView, SchedulerDef } from './types.js';
+import { seedFrom } from './util.js';
+
+export interface EwmaParams {
+  /** τ in seconds */
+  decay: number;
+  /** initial cost of a backend, ms */
+  defaultRtt: number;
+}
+
+export interface Estimate {
+  cost: number;
+  stamp: number;
+}
+
+interface State {
+  seed: number;
+  alias: AliasTable;
+  est: Map<string, Estimate>;
+}
+
+/** Finagle's observe(): peak on a higher sample, else exponentially weighted with w = e^(−Δt/τ). */
+export function observe(e: Estimate, rtt: number, now: number, tauMs: number): void {
+  const w = Math.exp(-Math.max(now - e.stamp, 0) / tauMs);
+  e.cost = rtt > e.cost ? rtt : e.cost * w + rtt * (1 - w);
+  e.stamp = now;
+}
+
+export const ewma: SchedulerDef<EwmaParams> = {
+  name: 'ewma',
+  family: 'dynamic',
+  hashing: false,
+  params: ['decay', 'defaultRtt'],
+  parse: (raw, at, problems) => ({
+    decay: num(raw, 'decay', at, problems, 10, { min: 0.001 }),
+    defaultRtt: num(raw, 'defaultRtt', at, problems, 30, { min: 0 }),
+  }),
+  create: (p, rng) => {
+    const tau = p.decay * 1000;
+    const drawn: BackendView[] = [];
+    const estimate = (st: State, id: string, now: number): Estimate => {
+      let e = st.est.get(id);
+      if (e === undefined) {
+        e = { cost: p.defaultRtt, stamp: now };
+        st.est.set(id, e);
+      }
+      return e;
+    };
+    /** Reading the load first decays the cost (an observation of 0), as Finagle does. */
+    const load = (st: State, b: BackendView, now: number): number => {
+      const e = estimate(st, b.id, now);
+      observe(e, 0, now, tau);
+      return e.cost * (b.active + 1);
+    };
+    return {
+      init(backends, now): State {
+        const est = new Map<string, Estimate>();
+        for (const b of backends) est.set(b.id, { cost: p.defaultRtt, stamp: now });
+        return { seed: seedFrom(rng), alias: buildAlias(backends, false), est };
+      },
+      pick(ctx, backends, s) {
+        const st = s as State;
+        const got = drawDistinct(st.alias, st, backends, 2, ctx.avoid, drawn, false);
+        if (got === 0) return null;
+        const a = drawn[0]!;
+        if (got === 1) return a;
+        const b = drawn[1]!;
+        // score = load / weight, compared cross-multiplied; ties → the first drawn
+        return load(st, b, ctx.now) * a.weight < load(st, a, ctx.now) * b.weight ? b : a;
+      },
+      onEnd(s, b, rttMs, _ok, now) {
+        const st = s as State;
+        observe(estimate(st, b.id, now), rttMs, now, tau);
+      },
+      onBackendsChanged(s, backends, now) {
+        const st = s as State;
+        const keep = new Set(backends.map((b) => b.id));
+        for (const id of [...st.est.keys()]) if (!keep.has(id)) st.est.delete(id);
+        for (const b of backends) estimate(st, b.id, now);
+        st.alias = buildAlias(backends, false);
+        return st;
+      },
+    };
+  },
+};

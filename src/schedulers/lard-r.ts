@@ -1,0 +1,124 @@
+// lard-r — LARD with replication (schedulers.md §14, Pai et al. ASPLOS 1998): each target maps to
+// a server set. Requests go to the set's least-loaded member; on the LARD trigger the set grows by
+// the cluster's least-loaded backend; after K = replicaTtl seconds without change it loses its most
+// loaded member. With no trigger it decides exactly like lard.
+import { murmur3 } from './hash.js';
+import {
+  admissionLimit, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams,
+} from './lard-core.js';
+import { locate, positionsOf } from './locate.js';
+import { num } from './params.js';
+import { available, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+
+export interface LardRParams extends LardParams {
+  /** K, seconds a multi-member set must stay unchanged before it shrinks (paper: 20). */
+  replicaTtl: number;
+}
+
+interface Entry {
+  /** member ids in the order they were added */
+  set: string[];
+  lastMod: number;
+  lastUse: number;
+}
+
+interface State {
+  targets: Map<string, Entry>;
+  sweepAt: number;
+  pos: Map<string, number>;
+  idHash: Map<string, number>;
+}
+
+/** Most loaded member with weight > 0 (normalised load/w, cross-multiplied); ties → earliest added. */
+function mostLoaded(ms: readonly BackendView[]): BackendView | null {
+  let m: BackendView | null = null;
+  for (const b of ms) {
+    if (b.weight <= 0) continue;
+    if (m === null || b.active * m.weight > m.active * b.weight) m = b;
+  }
+  return m;
+}
+
+function pick(ctx: PickContext, backends: readonly BackendView[], st: State, p: LardRParams): BackendView | null {
+  const key = ctx.key;
+  if (key === undefined) return leastLoaded(st, backends, ctx.avoid, undefined);
+  const now = ctx.now;
+  const th = murmur3(key);
+  const en = lookup(st, key, now, p.targetTtl * 1000);
+  // members still in the service (down / disabled / removed ones are stale and dropped)
+  const ms: BackendView[] = [];
+  if (en !== undefined) {
+    for (const id of en.set) {
+      const b = locate(st, backends, id);
+      if (b !== undefined && available(b)) ms.push(b);
+    }
+    if (ms.length !== en.set.length) en.set = ms.map((b) => b.id);
+  }
+  if (en === undefined || ms.length === 0) {
+    // 1. empty set: the least-loaded backend
+    const b = leastLoaded(st, backends, ctx.avoid, th);
+    if (b === null) return null;
+    if (en !== undefined) {
+      en.set = [b.id];
+      en.lastMod = now;
+    } else remember(st, key, { set: [b.id], lastMod: now, lastUse: now }, p.maxTargets);
+    return b;
+  }
+  // 2. n = least-loaded eligible member, m = most-loaded member
+  let n = leastLoaded(st, ms, ctx.avoid, th);
+  const m = mostLoaded(ms);
+  let changed = false;
+  if (n === null || lardTrigger(n, backends, ctx.avoid, scaleOf(backends, ctx.avoid), p)) {
+    // trigger (or no member can take it): add the cluster's least-loaded backend
+    const q = leastLoaded(st, backends, ctx.avoid, th);
+    if (q === null) return null;
+    if (!en.set.includes(q.id)) {
+      en.set.push(q.id);
+      changed = true;
+    }
+    n = q;
+  }
+  // 3. shrink: drop the most loaded member after K seconds without change
+  if (en.set.length > 1 && m !== null && now - en.lastMod > p.replicaTtl * 1000) {
+    const rest = en.set.filter((id) => id !== m.id);
+    if (m.id !== n.id) {
+      en.set = rest;
+      changed = true;
+    } else {
+      const others = rest.map((id) => locate(st, backends, id)).filter((b): b is BackendView => b !== undefined);
+      const n2 = leastLoaded(st, others, ctx.avoid, th);
+      if (n2 !== null) {
+        en.set = rest;
+        changed = true;
+        n = n2;
+      }
+    }
+  }
+  // 4.
+  if (changed) en.lastMod = now;
+  return n;
+}
+
+export const lardR: SchedulerDef<LardRParams> = {
+  name: 'lard-r',
+  family: 'locality',
+  hashing: true,
+  params: ['tLow', 'tHigh', 'replicaTtl', 'admission', 'maxTargets', 'targetTtl'],
+  parse(raw, at, problems) {
+    const base = parseLard(raw, at, problems);
+    return { ...base, replicaTtl: num(raw, 'replicaTtl', at, problems, 20, { min: 0 }) };
+  },
+  create(params) {
+    return {
+      init: (backends: readonly BackendView[], now: number): State =>
+        ({ targets: new Map(), sweepAt: now + 60_000, pos: positionsOf(backends), idHash: new Map() }),
+      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, params),
+      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
+        const st = s as State;
+        st.pos = positionsOf(backends);
+        return st;
+      },
+      admissionLimit: (_s: unknown, backends: readonly BackendView[]) => admissionLimit(params, backends),
+    };
+  },
+};

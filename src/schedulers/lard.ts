@@ -1,0 +1,58 @@
+// lard — locality-aware request distribution (schedulers.md §14, Pai et al. ASPLOS 1998): each
+// target sticks to one backend, moved to the least-loaded one only when its backend's load passes
+// T_high while another is below T_low, or reaches 2·T_high. The router admits at most S requests.
+import { murmur3 } from './hash.js';
+import {
+  admissionLimit, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams,
+} from './lard-core.js';
+import { locate, positionsOf } from './locate.js';
+import { eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+
+interface Entry {
+  id: string;
+  lastUse: number;
+}
+
+interface State {
+  targets: Map<string, Entry>;
+  sweepAt: number;
+  pos: Map<string, number>;
+  idHash: Map<string, number>;
+}
+
+function pick(ctx: PickContext, backends: readonly BackendView[], st: State, p: LardParams): BackendView | null {
+  const key = ctx.key;
+  if (key === undefined) return leastLoaded(st, backends, ctx.avoid, undefined);
+  const en = lookup(st, key, ctx.now, p.targetTtl * 1000);
+  if (en !== undefined) {
+    const n = locate(st, backends, en.id);
+    if (n !== undefined && eligible(n, ctx.avoid) && !lardTrigger(n, backends, ctx.avoid, scaleOf(backends, ctx.avoid), p)) return n;
+  }
+  // unknown target, its backend drained/down/removed, or a trigger fired: least-loaded backend
+  const b = leastLoaded(st, backends, ctx.avoid, murmur3(key));
+  if (b === null) return null;
+  if (en !== undefined) en.id = b.id;
+  else remember(st, key, { id: b.id, lastUse: ctx.now }, p.maxTargets);
+  return b;
+}
+
+export const lard: SchedulerDef<LardParams> = {
+  name: 'lard',
+  family: 'locality',
+  hashing: true,
+  params: ['tLow', 'tHigh', 'admission', 'maxTargets', 'targetTtl'],
+  parse: parseLard,
+  create(params) {
+    return {
+      init: (backends: readonly BackendView[], now: number): State =>
+        ({ targets: new Map(), sweepAt: now + 60_000, pos: positionsOf(backends), idHash: new Map() }),
+      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, params),
+      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
+        const st = s as State;
+        st.pos = positionsOf(backends);
+        return st;
+      },
+      admissionLimit: (_s: unknown, backends: readonly BackendView[]) => admissionLimit(params, backends),
+    };
+  },
+};

@@ -1,0 +1,76 @@
+// lblc — IPVS locality-based least connection (schedulers.md §10, kernel ip_vs_lblc.c): each
+// target (the request's hash key) maps to one backend, kept while that backend is eligible and
+// not overloaded; otherwise the target is rescheduled by wlc and the entry updated.
+import { expireDue, newClock, type ExpiryClock } from './ipvs-expire.js';
+import { locate, positionsOf } from './locate.js';
+import { num } from './params.js';
+import { wlcSelect } from './select.js';
+import { available, eligible, type BackendView, type PickContext, type Problem, type SchedulerDef } from './types.js';
+
+export interface LblcParams {
+  /** Entry GC age in seconds (sysctl lblc_expiration, default 24 h). */
+  expiration: number;
+}
+
+interface Entry {
+  id: string;
+  lastUse: number;
+}
+
+interface State {
+  table: Map<string, Entry>;
+  clock: ExpiryClock;
+  pos: Map<string, number>;
+}
+
+/**
+ * IPVS is_overloaded(): active(n) > weight(n) while some backend m is below half its weight
+ * (2·active(m) < weight(m)). Shared with lblcr.
+ */
+export function lblcOverloaded(n: BackendView, backends: readonly BackendView[]): boolean {
+  if (n.active <= n.weight) return false;
+  for (const m of backends) if (available(m) && 2 * m.active < m.weight) return true;
+  return false;
+}
+
+export function parseExpiration(raw: Readonly<Record<string, unknown>>, at: string, problems: Problem[]): number {
+  return num(raw, 'expiration', at, problems, 86_400, { min: 1 });
+}
+
+function pick(ctx: PickContext, backends: readonly BackendView[], st: State, expirationMs: number): BackendView | null {
+  const key = ctx.key;
+  if (key === undefined) return wlcSelect(backends, ctx.avoid);
+  expireDue(st.clock, st.table, expirationMs, ctx.now);
+  const en = st.table.get(key);
+  if (en !== undefined) {
+    en.lastUse = ctx.now;
+    const n = locate(st, backends, en.id);
+    if (n !== undefined && eligible(n, ctx.avoid) && !lblcOverloaded(n, backends)) return n;
+  }
+  const d = wlcSelect(backends, ctx.avoid);
+  if (d === null) return null;
+  if (en !== undefined) en.id = d.id;
+  else st.table.set(key, { id: d.id, lastUse: ctx.now });
+  return d;
+}
+
+export const lblc: SchedulerDef<LblcParams> = {
+  name: 'lblc',
+  family: 'locality',
+  hashing: true,
+  params: ['expiration'],
+  parse: (raw, at, problems) => ({ expiration: parseExpiration(raw, at, problems) }),
+  create(params) {
+    const expirationMs = params.expiration * 1000;
+    return {
+      init: (backends: readonly BackendView[], now: number): State =>
+        ({ table: new Map(), clock: newClock(now), pos: positionsOf(backends) }),
+      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, expirationMs),
+      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
+        const st = s as State;
+        st.pos = positionsOf(backends);
+        return st;
+      },
+    };
+  },
+};

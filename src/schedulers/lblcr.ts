@@ -1,0 +1,119 @@
+// lblcr — IPVS lblc with replication (schedulers.md §11, kernel ip_vs_lblcr.c): each target maps
+// to a server set. Requests go to the set's weighted least-loaded member; when that member is
+// overloaded (the lblc rule) the set grows by the cluster-wide wlc choice; after `expiration`
+// seconds without modification a multi-member set loses its weighted most-loaded member.
+import { expireDue, newClock, type ExpiryClock } from './ipvs-expire.js';
+import { lblcOverloaded, parseExpiration, type LblcParams } from './lblc.js';
+import { locate, positionsOf } from './locate.js';
+import { overhead, wlcSelect } from './select.js';
+import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+
+interface Entry {
+  /** member ids, most recently added first (kernel list order; decides ties) */
+  set: string[];
+  lastMod: number;
+  lastUse: number;
+}
+
+interface State {
+  table: Map<string, Entry>;
+  clock: ExpiryClock;
+  pos: Map<string, number>;
+}
+
+/** Members as backends; members that left the list or went down/disabled are stale and dropped. */
+function members(st: State, backends: readonly BackendView[], en: Entry): BackendView[] {
+  const out: BackendView[] = [];
+  let stale = false;
+  for (const id of en.set) {
+    const b = locate(st, backends, id);
+    if (b !== undefined && available(b)) out.push(b);
+    else stale = true;
+  }
+  if (stale) en.set = out.map((b) => b.id);
+  return out;
+}
+
+/** Kernel ip_vs_dest_set_min: weighted least-loaded eligible member; ties → earliest in the set. */
+function setMin(ms: readonly BackendView[], avoid: ReadonlySet<string> | undefined): BackendView | null {
+  let least: BackendView | null = null;
+  let lo = 0;
+  for (const d of ms) {
+    if (!eligible(d, avoid)) continue;
+    const o = overhead(d);
+    if (least === null || lo * d.weight > o * least.weight) {
+      least = d;
+      lo = o;
+    }
+  }
+  return least;
+}
+
+/** Kernel ip_vs_dest_set_max: weighted most-loaded member with weight > 0; ties → earliest. */
+function setMax(ms: readonly BackendView[]): BackendView | null {
+  let most: BackendView | null = null;
+  let mo = 0;
+  for (const d of ms) {
+    if (d.weight <= 0) continue;
+    const o = overhead(d);
+    if (most === null || mo * d.weight < o * most.weight) {
+      most = d;
+      mo = o;
+    }
+  }
+  return most;
+}
+
+function pick(ctx: PickContext, backends: readonly BackendView[], st: State, expirationMs: number): BackendView | null {
+  const key = ctx.key;
+  if (key === undefined) return wlcSelect(backends, ctx.avoid);
+  const now = ctx.now;
+  expireDue(st.clock, st.table, expirationMs, now);
+  const en = st.table.get(key);
+  if (en !== undefined) {
+    en.lastUse = now;
+    const ms = members(st, backends, en);
+    const n = setMin(ms, ctx.avoid);
+    if (en.set.length > 1 && now - en.lastMod > expirationMs) {
+      const m = setMax(ms);
+      if (m !== null) {
+        en.set = en.set.filter((id) => id !== m.id);
+        en.lastMod = now;
+      }
+    }
+    // As in the kernel, n was chosen before the shrink and is used even if it was just removed.
+    if (n !== null && !lblcOverloaded(n, backends)) return n;
+    const d = wlcSelect(backends, ctx.avoid);
+    if (d === null) return null;
+    if (!en.set.includes(d.id)) {
+      en.set.unshift(d.id);
+      en.lastMod = now;
+    }
+    return d;
+  }
+  const d = wlcSelect(backends, ctx.avoid);
+  if (d === null) return null;
+  st.table.set(key, { set: [d.id], lastMod: now, lastUse: now });
+  return d;
+}
+
+export const lblcr: SchedulerDef<LblcParams> = {
+  name: 'lblcr',
+  family: 'locality',
+  hashing: true,
+  params: ['expiration'],
+  parse: (raw, at, problems) => ({ expiration: parseExpiration(raw, at, problems) }),
+  create(params) {
+    const expirationMs = params.expiration * 1000;
+    return {
+      init: (backends: readonly BackendView[], now: number): State =>
+        ({ table: new Map(), clock: newClock(now), pos: positionsOf(backends) }),
+      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, expirationMs),
+      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
+        const st = s as State;
+        st.pos = positionsOf(backends);
+        return st;
+      },
+    };
+  },
+};

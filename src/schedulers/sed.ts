@@ -1,0 +1,29 @@
+// sed — IPVS shortest expected delay (schedulers.md §6): smallest (active + 1) / weight,
+// cross-multiplied, strict replacement (ties keep the earliest); inactive connections ignored.
+import { eligible, type BackendView, type SchedulerDef } from './types.js';
+
+export function sedSelect(backends: readonly BackendView[], avoid?: ReadonlySet<string>): BackendView | null {
+  let best: BackendView | null = null;
+  let bo = 0;
+  for (const d of backends) {
+    if (!eligible(d, avoid)) continue;
+    const o = d.active + 1;
+    if (best === null || bo * d.weight > o * best.weight) {
+      best = d;
+      bo = o;
+    }
+  }
+  return best;
+}
+
+export const sed: SchedulerDef<null> = {
+  name: 'sed',
+  family: 'dynamic',
+  hashing: false,
+  params: [],
+  parse: () => null,
+  create: () => ({
+    init: () => null,
+    pick: (ctx, backends) => sedSelect(backends, ctx.avoid),
+  }),
+};
