@@ -1,11 +1,13 @@
 // Loads routes.config.ts (or .js/.mjs) at run time with jiti: no build step for the user.
 import { createJiti, type Jiti } from 'jiti';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import type { Config } from './normalized.js';
 import { validate } from './validate.js';
 
+let loads = 0;
 const jiti: Jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: true });
 
 /** Import the file's default export. Throws ConfigError on a missing or unparsable file. */
@@ -13,8 +15,13 @@ export async function importConfig(file: string): Promise<unknown> {
   const abs = resolve(file);
   if (!existsSync(abs)) throw new ConfigError([{ path: '(file)', message: `config file not found: ${abs}` }], file);
   try {
-    const mod = await jiti.import<unknown>(abs, { default: true });
-    return mod;
+    // jiti hands .mjs to Node's own loader, which caches by URL: a fresh query makes a reload
+    // read the file again (each reload keeps one small module in memory).
+    if (extname(abs) === '.mjs') {
+      const mod = (await import(`${pathToFileURL(abs).href}?v=${Date.now()}-${++loads}`)) as { default?: unknown };
+      return mod.default;
+    }
+    return await jiti.import<unknown>(abs, { default: true });
   } catch (e) {
     throw new ConfigError([{ path: '(file)', message: `cannot load ${abs}: ${(e as Error).message}` }], file);
   }
