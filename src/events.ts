@@ -4,7 +4,10 @@ import { EventEmitter } from 'node:events';
 import type { BackendStatus } from './schedulers/types.js';
 
 export interface EventMap {
-  'backend.state': { pool: string; backend: string; from: BackendStatus; to: BackendStatus; reason: string };
+  /** `detectMs`: on a change to down by health checks or ejection, ms from the first failure seen. */
+  'backend.state': { pool: string; backend: string; from: BackendStatus; to: BackendStatus; reason: string; detectMs?: number };
+  'backend.ejected': { pool: string; backend: string; forMs: number; ejections: number; reason: string };
+  'backend.slowstart': { pool: string; backend: string; phase: 'start' | 'done'; ms: number };
   'backend.added': { pool: string; backend: string; weight: number; reason: string };
   'backend.removed': { pool: string; backend: string; reason: string };
   'backend.weight': { pool: string; backend: string; from: number; to: number; reason: string };

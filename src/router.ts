@@ -1,7 +1,7 @@
 // The router: the current config snapshot, the pools' runtime state, the listeners, and the
 // functions the admin API, CLI and health checks call. Requests read `current` once and keep it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { Config, Listen } from './config/normalized.js';
@@ -24,6 +24,16 @@ import { sendError } from './proxy/respond.js';
 import { tunnel } from './proxy/upgrade.js';
 import { Upstreams } from './proxy/upstream.js';
 import { ConfigError } from './errors.js';
+import { HealthManager } from './health/manager.js';
+import cluster from 'node:cluster';
+import { AffinityCore } from './affinity/core.js';
+import { connectionEnds } from './proxy-protocol/accept.js';
+import { proxyFront } from './proxy-protocol/front.js';
+import { TcpServices } from './tcp/services.js';
+import { ProxiedUpstreams } from './proxy-protocol/upstreams.js';
+
+/** Client sockets' read/write buffer high-water mark (bytes). */
+const CLIENT_SOCKET_HWM = 256 * 1024;
 
 export interface Snapshot {
   readonly config: Config;
@@ -55,6 +65,8 @@ export interface Explanation {
   pool?: { name: string; scheduler: string; hashKey: string; key: string | undefined };
   backend?: { id: string; url: string; state: string; weight: number } | null;
   reason?: string;
+  /** The pool's affinity pin for this request: read, never created, by explain. */
+  affinity?: { kind: string; client: string; pinned: boolean };
 }
 
 /** Safe-to-share view of one listener's trust rule. */
@@ -69,6 +81,8 @@ export class Router {
   readonly events = new EventBus();
   readonly learned = new LearnedMime();
   readonly upstreams = new Upstreams();
+  /** sendProxy pools: upstream connections private to one client connection. */
+  readonly proxied = new ProxiedUpstreams();
   /** Runtime changes: add, remove, re-weight, drain, disable, enable. */
   readonly control = new PoolControl(this.pools, this.events);
   readonly log: Logger;
@@ -80,11 +94,24 @@ export class Router {
   /** Observers of each upstream attempt's outcome (passive health checks). */
   readonly upstreamObservers: ((pool: PoolRuntime, b: BackendState, r: UpstreamResult) => void)[] = [];
   private readonly sockets = new Set<Socket>();
+  /** Raw TCP virtual services (config `tcp`), started by listen(). */
+  readonly tcp: TcpServices = new TcpServices(this);
+  /** `acceptProxy` listeners: net servers that read the PROXY header, then hand over to node:http. */
+  private readonly fronts: NetServer[] = [];
+  /** Active checks, passive ejection and slow start; runs while the router listens. */
+  readonly health: HealthManager = new HealthManager(this);
+  /** Reloads run one at a time, in the order they were asked for. */
+  private reloading: Promise<unknown> = Promise.resolve();
+  /** The process-wide affinity table (connection entries, templates, cookie and header pins). */
+  readonly affinity: AffinityCore;
 
   constructor(config: Config, opts: RouterOptions = {}) {
     this.file = opts.file;
     this.log = opts.logger ?? pino({ level: config.log.level }, pino.destination({ sync: false }));
     this.current = { config, matcher: new Matcher(config.routes), version: 1 };
+    this.affinity = new AffinityCore(config.affinity, this.log, { consistent: cluster.isWorker });
+    this.events.on('backend.removed', (e) => this.affinity.table.forgetBackend(e.pool, e.backend));
+    this.control.pinned = (pool, backend) => this.affinity.table.liveConnections(pool, backend);
     const now = Date.now();
     for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
     if (config.log.access) {
@@ -110,7 +137,8 @@ export class Router {
   }
 
   private clientIp(req: IncomingMessage, l: ListenerCtx): { ip: string; peer: string; trusted: boolean } {
-    let ip = req.socket.remoteAddress ?? '';
+    // acceptProxy: the client named by the PROXY header, not the balancer in front
+    let ip = l.listen.acceptProxy ? connectionEnds(req.socket).source.address : req.socket.remoteAddress ?? '';
     if (ip.startsWith('::ffff:')) ip = ip.slice(7);
     const peer = ip;
     const trusted = l.listen.trustProxy !== false && l.isTrusted(ip);
@@ -141,10 +169,9 @@ export class Router {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, l: ListenerCtx): void {
-    if (this.closing) {
-      res.setHeader('connection', 'close');
-      return sendError(res, 'SY_ERR_SHUTTING_DOWN', { 'retry-after': '1' });
-    }
+    // Shutting down: a request that was already on its way over a kept-alive connection is still
+    // served, with `Connection: close`, so the client loses nothing.
+    if (this.closing) res.setHeader('connection', 'close');
     const bad = this.badFraming(req);
     if (bad !== undefined) {
       res.setHeader('connection', 'close');
@@ -170,7 +197,9 @@ export class Router {
       return;
     }
     const pool = this.pools.get(route.pool)!;
-    new Exchange(this, req, res, route, pool, facts, ip, trusted, peer).run();
+    const ex = new Exchange(this, req, res, route, pool, facts, ip, trusted, peer);
+    if (pool.spec.affinity !== 'none') ex.aff = this.affinity.input(pool, req.socket, req.headers);
+    ex.run();
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, l: ListenerCtx): void {
@@ -191,7 +220,7 @@ export class Router {
     const pool = this.pools.get(route.pool)!;
     const { ip, peer, trusted } = this.clientIp(req, l);
     const now = Date.now();
-    const d = decide(pool, { key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, ip) : undefined, clientIp: ip, clientPort: req.socket.remotePort ?? 0, now });
+    const d = decide(pool, { key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, ip) : undefined, clientIp: ip, clientPort: req.socket.remotePort ?? 0, now }, false, this.affinity.input(pool, req.socket, req.headers));
     const b = d.backend;
     if (!b) return reject(503, 'no backend available in pool');
     pool.start(b, now);
@@ -219,6 +248,9 @@ export class Router {
           requestTimeout: lim.requestTimeout,
           keepAliveTimeout: lim.keepAliveTimeout,
           noDelay: true,
+          // room for a whole typical answer in the client socket's buffer: fewer pause/resume
+          // round trips of the upstream parser (bench/README.md; memory stays bounded per socket)
+          highWaterMark: CLIENT_SOCKET_HWM,
         },
         (req, res) => this.handle(req, res, lc),
       );
@@ -229,22 +261,37 @@ export class Router {
         this.sockets.add(s);
         s.once('close', () => this.sockets.delete(s));
       });
+      // acceptProxy: a net server reads the PROXY header first, then gives the socket to `server`
+      const bound: Server | NetServer = listen.acceptProxy ? proxyFront(server, this.log, { timeout: lim.headersTimeout }) : server;
+      if (bound !== server) {
+        bound.maxConnections = lim.maxConnections;
+        bound.on('connection', (s: Socket) => {
+          this.sockets.add(s);
+          s.once('close', () => this.sockets.delete(s));
+        });
+        this.fronts.push(bound as NetServer);
+      }
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(listen.port, listen.host, () => {
-          server.off('error', reject);
+        bound.once('error', reject);
+        bound.listen(listen.port, listen.host, () => {
+          bound.off('error', reject);
           resolve();
         });
       });
       this.servers.push(server);
-      out.push(server.address() as AddressInfo);
+      out.push(bound.address() as AddressInfo);
     }
+    await this.tcp.start(this.current.config.tcp);
+    this.health.start();
     return out;
   }
 
   /** Stop accepting, let in-flight requests finish (up to deadlineMs), then close everything. */
   async close(deadlineMs = 10_000): Promise<void> {
     this.closing = true;
+    this.health.stop();
+    const tcpClosed = this.tcp.close(deadlineMs);
+    for (const f of this.fronts) f.close();
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.servers) s.closeIdleConnections();
     const deadline = new Promise<void>((r) => setTimeout(r, deadlineMs).unref());
@@ -255,7 +302,10 @@ export class Router {
     for (const s of this.servers) s.closeAllConnections();
     for (const s of this.sockets) s.destroy();
     await Promise.race([closed, deadline]);
+    await tcpClosed;
     await this.upstreams.destroy();
+    await this.proxied.destroy();
+    await this.affinity.close();
     this.log.flush?.();
   }
 
@@ -264,6 +314,8 @@ export class Router {
   /** Swap in a validated config. Unchanged pools keep their backends' state. */
   apply(config: Config, file = this.file ?? '(inline)'): string[] {
     const changes = reconcilePools(this.pools, config, this.events, Date.now());
+    this.affinity.configure(config.affinity);
+    void this.tcp.reconcile(config.tcp);
     this.current = { config, matcher: new Matcher(config.routes), version: this.current.version + 1 };
     void this.upstreams.retain(new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url))));
     this.events.emit('config.reloaded', { file, changes });
@@ -271,7 +323,13 @@ export class Router {
   }
 
   /** Re-read the config file; on any problem keep the running config and report every problem. */
-  async reload(): Promise<{ ok: boolean; problems: { path: string; message: string }[]; changes: string[] }> {
+  reload(): Promise<{ ok: boolean; problems: { path: string; message: string }[]; changes: string[] }> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<{ ok: boolean; problems: { path: string; message: string }[]; changes: string[] }> {
     if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [] };
     try {
       const config = await loadConfig(this.file);
@@ -308,7 +366,7 @@ export class Router {
     const pool = this.pools.get(route.pool)!;
     const clientIp = input.clientIp ?? '127.0.0.1';
     const key = hashKeyOf(pool.spec.hashKey, facts, clientIp);
-    const d = decide(pool, { key: pool.def.hashing ? key : undefined, clientIp, clientPort: 0, now: Date.now() }, true);
+    const d = decide(pool, { key: pool.def.hashing ? key : undefined, clientIp, clientPort: 0, now: Date.now() }, true, this.affinity.input(pool, undefined, headers));
     const hk = pool.spec.hashKey;
     return {
       method,
@@ -320,6 +378,7 @@ export class Router {
       pool: { name: pool.name, scheduler: pool.spec.scheduler, hashKey: hk.kind === 'header' || hk.kind === 'cookie' ? `${hk.kind}:${hk.name}` : hk.kind, key: pool.def.hashing ? key : undefined },
       backend: d.backend ? { id: d.backend.id, url: d.backend.url, state: d.backend.state, weight: d.backend.weight } : null,
       reason: d.reason,
+      ...(d.pin ? { affinity: { kind: d.pin.kind, client: d.pin.client, pinned: d.pin.hit } } : {}),
     };
   }
 }

@@ -8,6 +8,8 @@ import { Router } from '../router.js';
 import { describeConfig } from './check.js';
 import { formatExplanation } from './explain.js';
 import { start } from './start.js';
+import { registerAdm } from './adm.js';
+import { registerSimulate } from './simulate.js';
 
 const program = new Command();
 program
@@ -71,6 +73,9 @@ program
     process.stdout.write((o.json ? JSON.stringify(e, null, 2) : formatExplanation(e)) + '\n');
     await router.close(0);
   });
+
+registerSimulate(program);
+registerAdm(program);
 
 async function main(argv: string[]): Promise<number> {
   try {

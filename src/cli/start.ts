@@ -3,6 +3,10 @@ import type { Config } from '../config/normalized.js';
 import { startDemoBackend, type DemoBackend, type DemoKind } from '../demo/backends.js';
 import { startDemoTraffic } from '../demo/traffic.js';
 import { Router } from '../router.js';
+import { watchConfig } from '../config/watch.js';
+import { startAdmin, type Admin } from '../admin/server.js';
+import cluster from 'node:cluster';
+import { startCluster, workerCount } from './cluster.js';
 
 export interface Running {
   router: Router;
@@ -31,16 +35,43 @@ export async function startDemo(config: Config): Promise<DemoBackend[]> {
 export async function start(file: string, opts: { demo: boolean; traffic?: boolean }): Promise<Running> {
   const router = await Router.fromFile(file);
   const config = router.current.config;
-  const demo = opts.demo ? await startDemo(config) : [];
+  if (cluster.isPrimary && config.workers !== 1) {
+    // node:cluster: the primary forks workers that share the listeners (see cluster.ts)
+    return startCluster(file, router, opts.demo ? await startDemo(config) : [], workerCount(config.workers));
+  }
+  const demo = opts.demo && process.env.SWITCHYARD_NO_DEMO !== '1' ? await startDemo(config) : [];
   const addrs = await router.listen();
+  let admin: Admin | undefined;
+  try {
+    admin = config.admin === false ? undefined : await startAdmin(router, config.admin);
+  } catch (e) {
+    await router.close(0);
+    await Promise.all(demo.map((d) => d.close()));
+    throw e;
+  }
   const url = (a: { address: string; port: number }) => `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   const traffic = demo.length && opts.traffic !== false ? startDemoTraffic(url(addrs[0]!)) : undefined;
+  // a changed file reloads (validated first; on any problem the running config stays)
+  const watcher = watchConfig(file, () => {
+    void router.reload().then((r) => {
+      process.stdout.write(r.ok ? `switchyard: ${file} changed: reloaded (${r.changes.length} changes)\n` : `switchyard: ${file} changed: reload rejected, keeping the running config:\n${r.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}\n`);
+    });
+  });
   const stop = async () => {
+    watcher.close();
+    await admin?.close();
     traffic?.stop();
     await router.close();
     await Promise.all(demo.map((d) => d.close()));
   };
   const lines = [`switchyard: routing on ${addrs.map(url).join(', ')} (config ${file})`];
+  for (const t of router.tcp.list()) {
+    if (t.address) lines.push(`  tcp service ${t.name}: ${t.address.address}:${t.address.port} -> pool ${t.pool}${t.acceptProxy ? ' (expects a PROXY header)' : ''}`);
+  }
+  if (admin) {
+    lines.push(`  dashboard: ${admin.url}/${config.admin && config.admin.token ? '  (asks for the admin token)' : ''}`,
+      `  admin API: ${admin.url}/api/status   metrics: ${admin.url}/metrics   switchyard adm list${admin.url === 'http://127.0.0.1:9090' ? '' : ` --admin ${admin.url}`}`);
+  }
   if (demo.length) {
     lines.push(`  demo backends: ${demo.map((d) => `${d.kind}@${d.port}`).join(', ')}`);
     const base = url(addrs[0]!);
@@ -48,6 +79,6 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
       `    curl -sv -d name=switchyard ${base}/cgi-bin/form`);
     if (traffic) lines.push('  a light demo load (8 req/s) keeps the dashboard moving; --no-traffic turns it off');
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  if (!cluster.isWorker) process.stdout.write(lines.join('\n') + '\n');
   return { router, demo, stop };
 }

@@ -28,6 +28,8 @@ export interface Health {
   rise: number;
   fall: number;
   host: string | undefined;
+  /** State of a backend before its first checks. */
+  initial: 'up' | 'down';
 }
 
 export interface Outlier {
@@ -89,6 +91,10 @@ export interface TcpService {
   name: string;
   listen: Listen;
   pool: string;
+  /** ms without traffic before an established connection is cut (default 900000, IPVS tcp). */
+  idleTimeout: number;
+  /** ms a half-closed connection may stay idle (default 120000, IPVS tcpfin). */
+  finTimeout: number;
 }
 
 export interface AffinitySettings {

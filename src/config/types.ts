@@ -54,6 +54,8 @@ export interface HealthConfig {
   rise?: number;
   fall?: number;
   host?: string;
+  /** State of a backend before its first checks: 'up' (default) or 'down' (needs `rise` passes). */
+  initial?: 'up' | 'down';
 }
 
 export interface BackendConfig {
@@ -106,6 +108,10 @@ export interface TcpServiceConfig {
   name?: string;
   listen: ListenConfig;
   pool: string;
+  /** ms without traffic before an established connection is cut (default 900000, IPVS tcp). */
+  idleTimeout?: number;
+  /** ms a half-closed connection may stay idle (default 120000, IPVS tcpfin). */
+  finTimeout?: number;
 }
 
 export interface SwitchyardConfig {

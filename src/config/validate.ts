@@ -158,7 +158,9 @@ function health(v: V, raw: unknown, at: string): N.Health | undefined {
     v.err(at, 'must be an object like { path: "/healthz", interval: 2000 }');
     return undefined;
   }
-  v.keys(raw, at, ['type', 'path', 'expect', 'interval', 'timeout', 'rise', 'fall', 'host']);
+  v.keys(raw, at, ['type', 'path', 'expect', 'interval', 'timeout', 'rise', 'fall', 'host', 'initial']);
+  const initial = raw.initial ?? 'up';
+  if (initial !== 'up' && initial !== 'down') v.err(`${at}.initial`, `must be "up" or "down", got ${q(initial)}`);
   const type = raw.type ?? 'http';
   if (type !== 'http' && type !== 'tcp') v.err(`${at}.type`, `must be "http" or "tcp", got ${q(type)}`);
   const path = v.str(raw, 'path', at, '/');
@@ -179,6 +181,7 @@ function health(v: V, raw: unknown, at: string): N.Health | undefined {
   return {
     type: type === 'tcp' ? 'tcp' : 'http', path, expect, interval, timeout,
     rise: v.int(raw, 'rise', at, 2, 1, 100), fall: v.int(raw, 'fall', at, 3, 1, 100), host,
+    initial: initial === 'down' ? 'down' : 'up',
   };
 }
 
@@ -409,11 +412,13 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
       input.tcp.forEach((t, i) => {
         const at = `tcp[${i}]`;
         if (!isObj(t)) return v.err(at, 'must be an object like { listen: { port: 5433 }, pool: "pg" }');
-        v.keys(t, at, ['name', 'listen', 'pool']);
+        v.keys(t, at, ['name', 'listen', 'pool', 'idleTimeout', 'finTimeout']);
         const l = listen(v, t.listen, `${at}.listen`, 0);
+        const idleTimeout = v.int(t, 'idleTimeout', at, 900_000, 1);
+        const finTimeout = v.int(t, 'finTimeout', at, 120_000, 1);
         if (typeof t.pool !== 'string') return v.err(`${at}.pool`, 'must name a pool');
         tcpPools.add(t.pool);
-        if (l) tcp.push({ name: typeof t.name === 'string' ? t.name : `tcp${i}`, listen: l, pool: t.pool });
+        if (l) tcp.push({ name: typeof t.name === 'string' ? t.name : `tcp${i}`, listen: l, pool: t.pool, idleTimeout, finTimeout });
       });
   }
 
@@ -449,10 +454,10 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
     const i = tcp.indexOf(t);
     if (isObj(input.pools) && !(t.pool in input.pools)) v.err(`tcp[${i}].pool`, `pool ${q(t.pool)} is not defined in pools`);
     else if (p && HASHING_ONLY_HTTP.has(p.hashKey.kind) && getScheduler(p.scheduler)?.hashing) {
+      // raw TCP has no path or headers: hashing schedulers (dh, sh, mh, …) hash the client address
       const raw = (input.pools as Obj)[t.pool] as Obj;
-      if (raw.hashKey !== undefined || getScheduler(p.scheduler)?.defaultHashKey === undefined) {
-        v.err(`pools.${t.pool}.hashKey`, `a tcp service can only hash on 'client-ip'`);
-      }
+      if (raw.hashKey !== undefined) v.err(`pools.${t.pool}.hashKey`, `a tcp service can only hash on 'client-ip'`);
+      else p.hashKey = { kind: 'client-ip' };
     }
   }
   const ports = new Map<string, string>();

@@ -31,9 +31,41 @@ export interface MatchStep {
 
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
+/**
+ * picomatch's own matcher, without its per-call result objects: for these options (no format,
+ * no basename, posix) it is `input !== '' && (input === glob || regex.test(input))` per glob.
+ */
+function globMatcher(pats: readonly string[], nocase: boolean): (v: string) => boolean {
+  const opts = { dot: true, nocase, strictBrackets: true };
+  const res = pats.map((p) => picomatch.makeRe(p, opts));
+  const globs = [...pats];
+  const prefixes = pats.map((p) => literalPrefix(p, nocase));
+  if (res.length === 1) {
+    const re = res[0]!;
+    const glob = globs[0]!;
+    const prefix = prefixes[0]!;
+    return (v) => v !== '' && (v === glob || (v.startsWith(prefix) && re.test(v)));
+  }
+  return (v) => {
+    if (v === '') return false;
+    for (let i = 0; i < res.length; i++) if (v === globs[i] || (v.startsWith(prefixes[i]!) && res[i]!.test(v))) return true;
+    return false;
+  };
+}
+
+/**
+ * The literal start every match of an absolute, case-sensitive glob shares (`/api/**` → `/api`),
+ * checked with startsWith before the regex; '' when there is none to rely on.
+ */
+function literalPrefix(glob: string, nocase: boolean): string {
+  if (nocase || !glob.startsWith('/') || glob.includes('\\')) return '';
+  const base = picomatch.scan(glob).base;
+  return base.startsWith('/') && glob.startsWith(base) ? base : '';
+}
+
 function globCheck(field: Field, globs: string | string[], get: (f: RequestFacts) => string | undefined, nocase: boolean): Check {
   const pats = list(globs);
-  const isMatch = picomatch(pats, { dot: true, nocase, strictBrackets: true });
+  const isMatch = globMatcher(pats, nocase);
   return {
     field,
     test: (f) => {

@@ -5,6 +5,7 @@ import { resolveMime, type LearnedMime, type MimeResult } from './mime.js';
 export class RequestFacts {
   private mimeCache: MimeResult | undefined;
   private queryCache: URLSearchParams | undefined;
+  private hostCache: string | undefined;
   constructor(
     readonly method: string,
     /** normalised path */
@@ -15,13 +16,9 @@ export class RequestFacts {
     private readonly learned: LearnedMime | undefined,
   ) {}
 
-  /** Host header without port, lower case. */
+  /** Host header without port, lower case (computed once: every host rule reads it). */
   get host(): string {
-    const h = this.headers.host;
-    if (!h) return '';
-    if (h.charCodeAt(0) === 0x5b) return h.slice(1, h.indexOf(']')).toLowerCase();
-    const c = h.indexOf(':');
-    return (c === -1 ? h : h.slice(0, c)).toLowerCase();
+    return (this.hostCache ??= hostOf(this.headers.host));
   }
 
   get mime(): MimeResult {
@@ -31,4 +28,11 @@ export class RequestFacts {
   get query(): URLSearchParams {
     return (this.queryCache ??= new URLSearchParams(this.search));
   }
+}
+
+function hostOf(h: string | undefined): string {
+  if (!h) return '';
+  if (h.charCodeAt(0) === 0x5b) return h.slice(1, h.indexOf(']')).toLowerCase();
+  const c = h.indexOf(':');
+  return (c === -1 ? h : h.slice(0, c)).toLowerCase();
 }

@@ -12,6 +12,12 @@ export class ControlError extends Error {
 }
 
 export class PoolControl {
+  /**
+   * Sessions pinned to a backend (the affinity core sets this): `remove` waits for them to end,
+   * as for in-flight requests, up to its deadline.
+   */
+  pinned: (pool: string, backend: string) => number = () => 0;
+
   constructor(
     private readonly pools: Map<string, PoolRuntime>,
     private readonly events: EventBus,
@@ -85,7 +91,7 @@ export class PoolControl {
     p.refresh(Date.now(), true);
     this.events.emit('backend.state', { pool: poolName, backend: id, from, to: b.state, reason: `${reason}: draining` });
     const until = Date.now() + deadlineMs;
-    while (b.active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while ((b.active > 0 || this.pinned(poolName, id) > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     b.removing = true;
     p.backends = p.backends.filter((x) => x !== b || x.active > 0);
     p.refresh(Date.now(), true);

@@ -2,19 +2,31 @@
 import type { PoolRuntime } from '../pools/pool.js';
 import type { BackendState } from '../pools/backend.js';
 import type { PickContext } from '../schedulers/types.js';
+import { choose, type AffinityDecision } from '../affinity/choose.js';
+import type { AffinityInput } from '../affinity/core.js';
 
 export interface Decision {
   backend: BackendState | null;
   /** How the backend was chosen, for explain and logs. */
   reason: string;
+  /** The affinity pin used or made (pools with affinity). */
+  pin?: AffinityDecision['pin'];
+  /** A Set-Cookie value for the response ('cookie' affinity). */
+  setCookie?: string | undefined;
 }
 
 /**
  * Choose a backend of `pool` for a request. `peek` runs the scheduler on a copy of its state
  * (explain must not move any cursor).
  */
-export function decide(pool: PoolRuntime, ctx: PickContext, peek = false): Decision {
+export function decide(pool: PoolRuntime, ctx: PickContext, peek = false, aff?: AffinityInput): Decision {
   // AFFINITY HOOK: a pin on a usable backend wins (even a drained one); otherwise pick and pin.
+  if (aff !== undefined && pool.spec.affinity !== 'none') return choose(pool, ctx, peek, aff, schedule);
+  return schedule(pool, ctx, peek);
+}
+
+/** The pool's scheduler alone. */
+function schedule(pool: PoolRuntime, ctx: PickContext, peek: boolean): Decision {
   const backend = peek ? pool.peek(ctx) : pool.pick(ctx);
   return {
     backend,

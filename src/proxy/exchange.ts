@@ -12,10 +12,21 @@ import { hashKeyOf } from '../pools/hash-key.js';
 import type { PoolRuntime } from '../pools/pool.js';
 import type { PickContext } from '../schedulers/types.js';
 import type { Router } from '../router.js';
+import type { AffinityInput } from '../affinity/core.js';
 import { decide } from './decide.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { sendError } from './respond.js';
 import { CONNECT_FAILURES } from './upstream.js';
+import { connectionEnds } from '../proxy-protocol/accept.js';
+
+const EXCHANGE = Symbol('switchyard.exchange');
+type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
+
+function onResponseClose(this: ServerResponse): void {
+  const ex = (this as ExchangeResponse)[EXCHANGE];
+  (this as ExchangeResponse)[EXCHANGE] = undefined;
+  ex?.onClientClose();
+}
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -32,6 +43,8 @@ export interface AccessRecord {
   ms: number;
   attempts: number;
   error: ErrorCode | undefined;
+  /** The backend's X-Cache header (HIT / MISS …), when it sent one. */
+  cache?: string | undefined;
 }
 
 export class Exchange implements Dispatcher.DispatchHandler {
@@ -51,6 +64,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private resumeFn: (() => void) | undefined;
   /** Extra response headers (e.g. an affinity Set-Cookie). */
   extraHeaders: string[] | undefined;
+  /** The pool's affinity input (set by the router when the pool has affinity). */
+  aff: AffinityInput | undefined;
+  private affCookie: string | undefined;
 
   constructor(
     private readonly router: Router,
@@ -73,10 +89,24 @@ export class Exchange implements Dispatcher.DispatchHandler {
       now: Date.now(),
       avoid: undefined,
     };
-    res.once('close', () => this.onClientClose());
+    // one shared listener (no closure per request); it finds this exchange on the response
+    (res as ExchangeResponse)[EXCHANGE] = this;
+    res.on('close', onResponseClose);
   }
 
   run(): void {
+    // with a shared store, a client's first request here may wait for one store read (at the edge)
+    const warming = this.aff?.core.warm(this.pool, this.ctx, this.aff);
+    if (warming !== undefined) {
+      void warming.then(() => {
+        if (!this.done) this.admit();
+      });
+      return;
+    }
+    this.admit();
+  }
+
+  private admit(): void {
     const limit = this.pool.admissionLimit();
     if (limit !== undefined && this.pool.inFlight >= limit) {
       const timer = setTimeout(() => {
@@ -97,7 +127,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private attempt(): void {
     this.ctx.now = Date.now();
     this.ctx.avoid = this.avoid;
-    const d = decide(this.pool, this.ctx);
+    const d = decide(this.pool, this.ctx, false, this.aff);
+    if (d.setCookie !== undefined) this.affCookie = d.setCookie;
     const b = d.backend;
     if (b === null) {
       if (this.attempts > 0) this.fail(this.error ?? 'SY_ERR_UPSTREAM_CONNECT');
@@ -120,7 +151,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
       headersTimeout: this.pool.spec.timeout,
       bodyTimeout: this.pool.spec.timeout,
     };
-    this.router.upstreams.get(b, this.pool.spec.connectTimeout).dispatch(opts, this);
+    const sp = this.pool.spec.sendProxy;
+    // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
+    const up = sp === undefined ? this.router.upstreams.get(b, this.pool.spec.connectTimeout)
+      : this.router.proxied.get(b, sp, req.socket, connectionEnds(req.socket), this.pool.spec.connectTimeout);
+    up.dispatch(opts, this);
   }
 
   // ---- undici handler (raw headers) ----
@@ -134,11 +169,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.gotHeaders = true;
     this.tHeaders = performance.now();
     this.status = statusCode;
-    const { headers, contentType } = responseHeaders(rawHeaders);
+    const { headers, contentType, cache } = responseHeaders(rawHeaders);
+    this.cache = cache;
     if (contentType !== undefined && (this.pool.spec.learnMime || this.router.current.config.learnMime)) {
       this.router.learned.learn(this.facts.path, contentType);
     }
     if (this.extraHeaders) headers.push(...this.extraHeaders);
+    if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
     const res = this.res;
     if (this.done || res.destroyed) return false;
     if (this.router.closing) headers.push('connection', 'close');
@@ -220,13 +257,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
       ms: performance.now() - this.started,
       attempts: this.attempts,
       error: this.error,
+      cache: this.cache,
     };
     this.router.requestDone(rec);
   }
 
   private lastId: string | undefined;
+  private cache: string | undefined;
 
-  private onClientClose(): void {
+  /** @internal the client's response closed (finished, or the client went away). */
+  onClientClose(): void {
     if (!this.res.writableFinished) {
       // client went away: stop the upstream request so nothing leaks
       this.abortUpstream?.(new Error('client closed the connection'));

@@ -6,6 +6,11 @@ const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-
 /** Extra hop-by-hop names listed in a Connection header value. */
 function connectionTokens(v: string | undefined): Set<string> | undefined {
   if (!v) return undefined;
+  // the usual values name no extra header: answer without splitting
+  if (v.length === 10 || v.length === 5) {
+    const l = v.toLowerCase();
+    if (l === 'keep-alive' || l === 'close') return undefined;
+  }
   const s = new Set<string>();
   for (const t of v.split(',')) {
     const n = t.trim().toLowerCase();
@@ -13,6 +18,13 @@ function connectionTokens(v: string | undefined): Set<string> | undefined {
   }
   return s.size ? s : undefined;
 }
+
+/**
+ * Lengths of every name requestHeaders treats specially (hop-by-hop, forwarding, host): a header
+ * of any other length is copied through without being lower-cased.
+ */
+const SPECIAL_LENGTHS = new Uint8Array(32);
+for (const n of [...HOP, ...FORWARDED, 'host']) SPECIAL_LENGTHS[n.length] = 1;
 
 export interface ForwardInfo {
   /** The address that connected to us (appended to X-Forwarded-For). */
@@ -37,6 +49,10 @@ export function requestHeaders(raw: readonly string[], connection: string | unde
   let host: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
+    if (extra === undefined && (name.length >= 32 || SPECIAL_LENGTHS[name.length] === 0)) {
+      out.push(name, raw[i + 1]!);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP.has(lower) || (extra !== undefined && extra.has(lower))) {
       if (f.upgrade && (lower === 'upgrade' || lower === 'connection')) out.push(name, lower === 'connection' ? 'Upgrade' : raw[i + 1]!);
@@ -63,25 +79,59 @@ export function requestHeaders(raw: readonly string[], connection: string | unde
   return out;
 }
 
-/** Response headers for the client from undici's raw Buffer array: hop-by-hop headers out. */
-export function responseHeaders(raw: readonly Buffer[]): { headers: string[]; contentType: string | undefined } {
-  let extra: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === 10 && raw[i]!.toString('latin1').toLowerCase() === 'connection') {
-      extra = connectionTokens(raw[i + 1]!.toString('latin1'));
-    }
+/**
+ * Buffer → string for header names and values, through a small direct-mapped cache: a backend
+ * repeats the same names and most values (content-type, content-length, server, date within a
+ * second), and comparing a few bytes costs far less than a native decode and a new string.
+ */
+const CACHE_SLOTS = 512;
+const cache: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+const CACHE_MAX_LEN = 64;
+
+export function latin1(b: Buffer): string {
+  const n = b.length;
+  if (n === 0) return '';
+  if (n > CACHE_MAX_LEN) return b.toString('latin1');
+  const slot = (n * 31 + b[0]! * 7 + b[n - 1]! * 3 + b[n >> 1]!) & (CACHE_SLOTS - 1);
+  const hit = cache[slot];
+  if (hit !== undefined && hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === b[i]) i++;
+    if (i === n) return hit;
   }
+  const str = b.toString('latin1');
+  cache[slot] = str;
+  return str;
+}
+
+/** Response headers for the client from undici's raw Buffer array: hop-by-hop headers out. */
+export function responseHeaders(raw: readonly Buffer[]): { headers: string[]; contentType: string | undefined; cache: string | undefined } {
+  // One pass: names are decoded once, values only for headers that are kept.
   const out: string[] = [];
   let contentType: string | undefined;
+  let cache: string | undefined;
+  let extra: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = latin1(raw[i]!);
     const lower = name.toLowerCase();
-    if (HOP.has(lower) || (extra !== undefined && extra.has(lower))) continue;
-    const value = raw[i + 1]!.toString('latin1');
+    if (HOP.has(lower)) {
+      if (lower === 'connection') extra = connectionTokens(latin1(raw[i + 1]!));
+      continue;
+    }
+    const value = latin1(raw[i + 1]!);
     if (lower === 'content-type') contentType = value;
+    else if (lower === 'x-cache') cache = value;
     out.push(name, value);
   }
-  return { headers: out, contentType };
+  // rare: a Connection header naming further hop-by-hop headers (may come after them)
+  if (extra !== undefined) {
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) if (!extra.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+    if (contentType !== undefined && extra.has('content-type')) contentType = undefined;
+    if (cache !== undefined && extra.has('x-cache')) cache = undefined;
+    return { headers: kept, contentType, cache };
+  }
+  return { headers: out, contentType, cache };
 }
 
 /** Client address from a trusted X-Forwarded-For: the rightmost address not itself trusted. */

@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { BackendState } from '../pools/backend.js';
 import type { PoolRuntime } from '../pools/pool.js';
 import { requestHeaders } from './headers.js';
+import { connectionEnds } from '../proxy-protocol/accept.js';
+import { encodeHeader } from '../proxy-protocol/encode.js';
 
 export function tunnel(
   req: IncomingMessage, client: Duplex, head: Buffer, pool: PoolRuntime, b: BackendState,
@@ -23,6 +25,7 @@ export function tunnel(
   const upstream: Socket = connect({ host: b.host, port: b.port, timeout: pool.spec.connectTimeout });
   upstream.once('connect', () => {
     upstream.setTimeout(0);
+    if (pool.spec.sendProxy) upstream.write(encodeHeader(pool.spec.sendProxy, connectionEnds(req.socket)));
     upstream.write(lines);
     if (head.length) upstream.write(head);
     upstream.pipe(client);

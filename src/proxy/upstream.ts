@@ -3,21 +3,35 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { BackendState } from '../pools/backend.js';
 
+/** Pool sizing, chosen by measurement (bench/README.md, "Pool sizing"). */
+export interface UpstreamOptions {
+  /** Connections per backend origin. */
+  connections: number;
+  /** Requests in flight per connection (1: no HTTP/1.1 pipelining). */
+  pipelining: number;
+}
+
+export const UPSTREAM_DEFAULTS: UpstreamOptions = { connections: 256, pipelining: 1 };
+
 export class Upstreams {
-  private readonly pools = new Map<string, Pool>();
+  /** connectTimeout → backend URL → pool; two plain look-ups, no key string built per request. */
+  private readonly pools = new Map<number, Map<string, Pool>>();
+
+  constructor(private readonly opts: UpstreamOptions = UPSTREAM_DEFAULTS) {}
 
   get(b: BackendState, connectTimeout: number): Pool {
-    const key = `${b.url}|${connectTimeout}`;
-    let p = this.pools.get(key);
+    let byUrl = this.pools.get(connectTimeout);
+    if (byUrl === undefined) this.pools.set(connectTimeout, (byUrl = new Map()));
+    let p = byUrl.get(b.url);
     if (p === undefined) {
       p = new Pool(b.url, {
-        connections: 256,
-        pipelining: 1,
+        connections: this.opts.connections,
+        pipelining: this.opts.pipelining,
         keepAliveTimeout: 4_000,
         keepAliveMaxTimeout: 60_000,
         connect: { timeout: connectTimeout },
       });
-      this.pools.set(key, p);
+      byUrl.set(b.url, p);
     }
     return p;
   }
@@ -25,23 +39,29 @@ export class Upstreams {
   /** Close the pools of backends no longer in use (after a reload or a removal). */
   async retain(urls: ReadonlySet<string>): Promise<void> {
     const closing: Promise<void>[] = [];
-    for (const [key, p] of this.pools) {
-      if (!urls.has(key.slice(0, key.indexOf('|')))) {
-        this.pools.delete(key);
-        closing.push(p.close().catch(() => undefined));
+    for (const byUrl of this.pools.values()) {
+      for (const [url, p] of byUrl) {
+        if (!urls.has(url)) {
+          byUrl.delete(url);
+          closing.push(p.close().catch(() => undefined));
+        }
       }
     }
     await Promise.all(closing);
   }
 
+  private all(): Pool[] {
+    return [...this.pools.values()].flatMap((byUrl) => [...byUrl.values()]);
+  }
+
   async close(): Promise<void> {
-    const all = [...this.pools.values()];
+    const all = this.all();
     this.pools.clear();
     await Promise.all(all.map((p) => p.close().catch(() => undefined)));
   }
 
   async destroy(): Promise<void> {
-    const all = [...this.pools.values()];
+    const all = this.all();
     this.pools.clear();
     await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));
   }

@@ -1,0 +1,160 @@
+// JSON schemas (TypeBox → plain JSON Schema for fastify's ajv and serializer) of every admin
+// API input and output.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ErrorBody = Type.Object({
+  error: Type.String(),
+  statusCode: Type.Integer(),
+  problems: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+});
+
+export const PoolParams = Type.Object({ pool: Type.String({ minLength: 1, maxLength: 200 }) });
+export const BackendParams = Type.Object({
+  pool: Type.String({ minLength: 1, maxLength: 200 }),
+  id: Type.String({ minLength: 1, maxLength: 300 }),
+});
+
+const Weight = Type.Integer({ minimum: 0, maximum: 65535 });
+export const AdminStateSchema = Type.Union([Type.Literal('active'), Type.Literal('drain'), Type.Literal('disabled')]);
+
+export const AddBackendBody = Type.Object(
+  { url: Type.String({ minLength: 1, maxLength: 2048 }), weight: Type.Optional(Weight) },
+  { additionalProperties: false },
+);
+export type AddBackendBody = Static<typeof AddBackendBody>;
+
+export const PatchBackendBody = Type.Object(
+  { weight: Type.Optional(Weight), state: Type.Optional(AdminStateSchema) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchBackendBody = Static<typeof PatchBackendBody>;
+
+export const ExplainBody = Type.Object(
+  {
+    method: Type.String({ minLength: 1, maxLength: 20, pattern: '^[A-Za-z]+$' }),
+    url: Type.String({ minLength: 1, maxLength: 8192 }),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    clientIp: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type ExplainBody = Static<typeof ExplainBody>;
+
+export const LiveFigures = Type.Object({
+  rps: Type.Number(),
+  errorRate: Type.Number(),
+  p50: Nullable(Type.Number()),
+  p99: Nullable(Type.Number()),
+  hitRatio: Nullable(Type.Number()),
+  hitRatioTotal: Nullable(Type.Number()),
+});
+
+export const HealthOut = Type.Object({
+  checking: Type.Boolean(),
+  lastCheck: Nullable(Type.Object({ at: Type.Number(), ok: Type.Boolean(), detail: Type.String(), ms: Type.Number() })),
+  okStreak: Type.Integer(),
+  failStreak: Type.Integer(),
+  consecutiveFailures: Type.Integer(),
+  ejectedUntil: Type.Number(),
+  ejections: Type.Integer(),
+  slowStart: Nullable(Type.Object({ since: Type.Number(), weight: Type.Number(), of: Type.Number() })),
+});
+
+export const BackendOut = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  state: Type.String(),
+  adminState: Type.String(),
+  weight: Type.Integer(),
+  configWeight: Type.Integer(),
+  active: Type.Integer(),
+  requests: Type.Integer(),
+  errors: Type.Integer(),
+  failures: Type.Integer(),
+  ejections: Type.Integer(),
+  healthy: Type.Boolean(),
+  keys: Type.Integer(),
+  reason: Type.String(),
+  live: Nullable(LiveFigures),
+  /** Active checks, passive ejection and slow start, when the health manager tracks this backend. */
+  health: Nullable(HealthOut),
+});
+export type BackendOut = Static<typeof BackendOut>;
+
+export const PoolOut = Type.Object({
+  name: Type.String(),
+  scheduler: Type.String(),
+  /** True when the scheduler decides on the request's hash key. */
+  hashing: Type.Boolean(),
+  hashKey: Type.String(),
+  affinity: Type.String(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  inFlight: Type.Integer(),
+  backends: Type.Array(BackendOut),
+});
+export type PoolOut = Static<typeof PoolOut>;
+
+export const StatusOut = Type.Object({
+  name: Type.Literal('switchyard'),
+  version: Type.String(),
+  pid: Type.Integer(),
+  startedAt: Type.String(),
+  uptime: Type.Number(),
+  configVersion: Type.Integer(),
+  configFile: Nullable(Type.String()),
+  listeners: Type.Array(Type.String()),
+  pools: Type.Integer(),
+  backends: Type.Integer(),
+  inFlight: Type.Integer(),
+  auth: Type.Boolean(),
+  /** node:cluster worker id when running as one of several workers (each has its own admin view). */
+  worker: Nullable(Type.Integer()),
+});
+
+export const RouteOut = Type.Object({
+  index: Type.Integer(),
+  name: Type.String(),
+  pool: Type.String(),
+  match: Type.String(),
+});
+
+export const ReloadOut = Type.Object({
+  ok: Type.Boolean(),
+  configVersion: Type.Integer(),
+  changes: Type.Array(Type.String()),
+  problems: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
+});
+
+/** Query strings arrive as text: digits only (parsed by the handler). */
+export const Digits = Type.String({ pattern: '^[0-9]{1,9}$' });
+
+export const AffinityQuery = Type.Object(
+  { limit: Type.Optional(Digits), pool: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const AffinityOut = Type.Object({
+  entries: Type.Integer(),
+  maxEntries: Type.Integer(),
+  byKind: Type.Record(Type.String(), Type.Integer()),
+  hits: Type.Integer(),
+  misses: Type.Integer(),
+  evictions: Type.Integer(),
+  expirations: Type.Integer(),
+  store: Type.String(),
+  list: Type.Array(
+    Type.Object({
+      kind: Type.String(),
+      pool: Type.String(),
+      client: Type.String(),
+      backend: Type.String(),
+      expiresIn: Type.Union([Type.Number(), Type.Null()]),
+      live: Type.Integer(),
+    }),
+  ),
+});
+
+/** Explanations have a nested, evolving shape: checked loosely, passed through whole. */
+export const ExplainOut = Type.Object({ method: Type.String(), status: Type.Integer() }, { additionalProperties: true });

@@ -1,0 +1,121 @@
+// The admin server: REST API, server-sent events, /metrics and the dashboard (public/), on
+// loopback by default. See product.md "Admin".
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { ControlError } from '../pools/control.js';
+import type { Router } from '../router.js';
+import { checkBind, tokenMatches } from './auth.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { registerRoutes } from './routes.js';
+import { EventStream } from './sse.js';
+import { Stats } from './stats.js';
+
+export interface AdminOptions {
+  host?: string;
+  port?: number;
+  /** When set, every API request needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  /** Stats tick period (default 1000 ms). */
+  tickMs?: number;
+}
+
+export interface Admin {
+  app: FastifyInstance;
+  stats: Stats;
+  events: EventStream;
+  metrics: Metrics;
+  /** `http://host:port` once listening. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** public/ sits at the package root, two levels above both src/admin and dist/admin. */
+export const PUBLIC_DIR = join(here, '..', '..', 'public');
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Paths anyone may load (the dashboard's files); everything else needs the token when one is set. */
+function needsToken(url: string): boolean {
+  return url.startsWith('/api/') || url === '/api' || url.startsWith('/metrics');
+}
+
+/** Build the admin app without listening (tests use `app.inject`). */
+export async function buildAdmin(router: Router, opts: AdminOptions = {}): Promise<Admin> {
+  const token = opts.token;
+  // strict inputs: unknown keys and wrongly typed values are refused (400), never stripped or coerced
+  const app = Fastify({
+    logger: false, forceCloseConnections: true, bodyLimit: 1 << 20,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  const stats = new Stats(router);
+  const events = new EventStream(router);
+  const metrics = createMetrics(router, stats);
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (token === undefined || !needsToken(req.url)) return;
+    if (!tokenMatches(req.headers.authorization, token)) {
+      reply.code(401).header('www-authenticate', 'Bearer realm="switchyard"');
+      return reply.send({ error: 'missing or wrong admin token: send Authorization: Bearer <token>', statusCode: 401 });
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | ControlError, _req, reply) => {
+    let status = 500;
+    let message = err.message;
+    if (err instanceof ControlError) status = err.status;
+    else if (err.validation) {
+      status = 400;
+      message = `bad ${err.validationContext ?? 'input'}: ${err.message}`;
+    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 600) status = err.statusCode;
+    if (status >= 500) router.log.error({ err }, 'admin API error');
+    return reply.code(status).send({ error: message, statusCode: status });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such admin route: ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 }));
+
+  registerRoutes(app, { router, stats, events, metrics, auth: token !== undefined, version: packageVersion() });
+
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: ['index.html'], cacheControl: false });
+  await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, allowedPath: (p) => /^\/?uPlot\.(esm\.js|min\.css|iife\.min\.js)$/.test(p) });
+
+  app.addHook('onClose', async () => {
+    stats.stop();
+    events.close();
+  });
+  stats.start(opts.tickMs ?? 1000);
+  return {
+    app, stats, events, metrics, url: '',
+    close: async () => {
+      events.close();
+      await app.close();
+    },
+  };
+}
+
+/** Build and listen. Refuses a non-loopback address without a token. */
+export async function startAdmin(router: Router, opts: AdminOptions = {}): Promise<Admin> {
+  const host = opts.host ?? '127.0.0.1';
+  checkBind(host, opts.token);
+  const admin = await buildAdmin(router, opts);
+  try {
+    await admin.app.listen({ host, port: opts.port ?? 9090 });
+  } catch (e) {
+    await admin.close();
+    throw new Error(`admin: cannot listen on ${host}:${opts.port ?? 9090}: ${(e as Error).message}`);
+  }
+  const addr = admin.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 9090);
+  admin.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return admin;
+}

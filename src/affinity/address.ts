@@ -1,0 +1,54 @@
+// A client address masked by the affinity netmask: the client part of a persistence template.
+import { isIPv4, isIPv6 } from 'node:net';
+import { expandV6 } from '../schedulers/hash.js';
+
+/** netmask ≤ 32 applies to IPv4 as is and to IPv6 as netmask + 96 (32 ↔ /128, 24 ↔ /120);
+ *  netmask > 32 is an IPv6 prefix and IPv4 addresses keep /32. */
+export function prefixFor(v6: boolean, netmask: number): number {
+  if (v6) return netmask <= 32 ? netmask + 96 : netmask;
+  return netmask <= 32 ? netmask : 32;
+}
+
+const cache = new Map<string, string>();
+let cacheMask = -1;
+
+/**
+ * '10.0.0.77', 24 → '10.0.0.0/24'; a full-length prefix gives the bare address.
+ * `::ffff:a.b.c.d` counts as IPv4. Anything that is not an address is returned unchanged.
+ */
+export function maskAddress(ip: string, netmask: number): string {
+  if (cacheMask !== netmask) {
+    cache.clear();
+    cacheMask = netmask;
+  }
+  const hit = cache.get(ip);
+  if (hit !== undefined) return hit;
+  const out = compute(ip, netmask);
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(ip, out);
+  return out;
+}
+
+function compute(ip: string, netmask: number): string {
+  const a = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+  if (isIPv4(a)) {
+    const bits = prefixFor(false, netmask);
+    if (bits === 32) return a;
+    const p = a.split('.');
+    const v = ((+p[0]! << 24) | (+p[1]! << 16) | (+p[2]! << 8) | +p[3]!) >>> 0;
+    const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    const n = (v & m) >>> 0;
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${bits}`;
+  }
+  if (isIPv6(a)) {
+    const bits = prefixFor(true, netmask);
+    const w = expandV6(a.split('%')[0]!);
+    if (bits === 128) return w.map((x) => x.toString(16)).join(':');
+    for (let i = 0; i < 8; i++) {
+      const keep = Math.max(0, Math.min(16, bits - i * 16));
+      w[i] = keep === 0 ? 0 : w[i]! & ((0xffff << (16 - keep)) & 0xffff);
+    }
+    return `${w.map((x) => x.toString(16)).join(':')}/${bits}`;
+  }
+  return ip;
+}

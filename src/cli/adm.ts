@@ -1,0 +1,205 @@
+// `switchyard adm`: the ipvsadm of Switchyard, against a running instance's admin API.
+import { Command, InvalidArgumentError } from 'commander';
+import type { AffinityEntryView, AffinityFigures } from '../admin/affinity.js';
+import type { BackendOut, PoolOut } from '../admin/schemas.js';
+
+export const DEFAULT_ADMIN = 'http://127.0.0.1:9090';
+
+export interface AdmOptions {
+  admin: string;
+  token?: string | undefined;
+  json?: boolean;
+}
+
+export class AdmError extends Error {}
+
+interface Status {
+  version: string;
+  configVersion: number;
+  configFile: string | null;
+  listeners: string[];
+}
+
+/** One admin API call; every failure becomes an AdmError with a message an operator can act on. */
+export async function call<T>(o: AdmOptions, method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<{ status: number; data: T }> {
+  const base = o.admin.replace(/\/+$/, '');
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    throw new AdmError(`cannot reach the admin API at ${base} (${why}); is switchyard running there? (--admin URL)`);
+  }
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    throw new AdmError(`${base}${path} answered ${res.status} with something that is not JSON; is ${base} a switchyard admin API?`);
+  }
+  if (res.status === 401) {
+    throw new AdmError(o.token
+      ? `the admin API at ${base} refused the token (401 Unauthorized); check --token or SWITCHYARD_ADMIN_TOKEN`
+      : `the admin API at ${base} needs a token (401 Unauthorized); pass --token or set SWITCHYARD_ADMIN_TOKEN`);
+  }
+  if (res.status >= 400 && !(res.status === 422 && path === '/api/reload')) {
+    const msg = (data as { error?: string } | null)?.error ?? res.statusText;
+    throw new AdmError(`${method} ${path}: ${res.status} ${msg}`);
+  }
+  return { status: res.status, data: data as T };
+}
+
+const pad = (s: string | number, n: number): string => String(s).padEnd(n);
+const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
+
+/** `ipvsadm -L -n`-like listing of pools and backends. */
+export function formatList(status: Status, admin: string, pools: PoolOut[]): string {
+  const lines = [
+    `Switchyard ${status.version} (config v${status.configVersion}${status.configFile ? `, ${status.configFile}` : ''}) admin ${admin}`,
+    `Prot Pool                 Scheduler  Flags`,
+    `  -> Backend                      State    Weight ActiveReq Requests  Errors  Req/s   p99ms  Hit%`,
+  ];
+  for (const p of pools) {
+    const flags: string[] = [];
+    if (p.hashing) flags.push(`hash ${p.hashKey}`);
+    if (p.affinity !== 'none') flags.push(`persistent ${p.affinity}`);
+    for (const [k, v] of Object.entries(p.params)) flags.push(`${k}=${String(v)}`);
+    const prot = p.backends.some((b) => b.url.startsWith('tcp:')) ? 'TCP ' : 'HTTP';
+    lines.push(`${prot} ${pad(p.name, 20)} ${pad(p.scheduler, 10)} ${flags.join(' ')}`.trimEnd());
+    for (const b of p.backends) lines.push(backendLine(b));
+  }
+  return lines.join('\n');
+}
+
+function backendLine(b: BackendOut): string {
+  const w = b.weight === b.configWeight ? String(b.weight) : `${b.weight}/${b.configWeight}`;
+  const hit = b.live?.hitRatioTotal;
+  return `  -> ${pad(b.id, 28)} ${pad(b.state, 8)} ${pad(w, 6)} ${pad(b.active, 9)} ${pad(b.requests, 9)} ${pad(b.errors, 7)} ${pad(num(b.live?.rps), 7)} ${pad(num(b.live?.p99, 2), 6)} ${hit === null || hit === undefined ? '-' : (hit * 100).toFixed(0)}`.trimEnd();
+}
+
+/** `ipvsadm -Lc`-like listing of the affinity table. */
+export function formatConnections(a: AffinityFigures & { list: AffinityEntryView[] }): string {
+  const lines = [
+    `Switchyard affinity entries: ${a.entries} of max ${a.maxEntries} (${a.byKind.connection ?? 0} connection, ${a.byKind.template ?? 0} template); ` +
+      `hits ${a.hits}, misses ${a.misses}, evictions ${a.evictions}, expirations ${a.expirations}; store ${a.store}`,
+    `kind        expire   pool                 client                         backend                live`,
+  ];
+  for (const e of a.list) {
+    const exp = e.expiresIn === null ? '-' : `${String(Math.floor(e.expiresIn / 60)).padStart(2, '0')}:${String(Math.floor(e.expiresIn % 60)).padStart(2, '0')}`;
+    lines.push(`${pad(e.kind, 11)} ${pad(exp, 8)} ${pad(e.pool, 20)} ${pad(e.client, 30)} ${pad(e.backend, 22)} ${e.live}`);
+  }
+  if (a.list.length < a.entries) lines.push(`… ${a.entries - a.list.length} more (--limit N)`);
+  return lines.join('\n');
+}
+
+function intArg(name: string): (v: string) => number {
+  return (v) => {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`${name} must be an integer 0..65535`);
+    return Number(v);
+  };
+}
+
+const out = (s: string): void => void process.stdout.write(s + '\n');
+const backendPath = (pool: string, id: string): string => `/api/pools/${encodeURIComponent(pool)}/backends/${encodeURIComponent(id)}`;
+
+export function registerAdm(program: Command): void {
+  const adm = program
+    .command('adm')
+    .description('manage a running instance through its admin API, like ipvsadm (list, add, edit, drain, enable, delete, reload)')
+    .option('--admin <url>', 'admin API base URL', process.env.SWITCHYARD_ADMIN_URL ?? DEFAULT_ADMIN)
+    .option('--token <token>', 'admin token (default: $SWITCHYARD_ADMIN_TOKEN, or $SWITCHYARD_TOKEN)')
+    .option('--json', 'print the API answer as JSON', false);
+  const opts = (cmd: Command): AdmOptions => {
+    const o = cmd.optsWithGlobals<{ admin: string; token?: string; json?: boolean }>();
+    return { admin: o.admin, token: o.token ?? process.env.SWITCHYARD_ADMIN_TOKEN ?? process.env.SWITCHYARD_TOKEN, json: o.json === true };
+  };
+  const show = (o: AdmOptions, data: unknown, text: string): void => out(o.json ? JSON.stringify(data, null, 2) : text);
+
+  adm
+    .command('list')
+    .alias('ls')
+    .description('pools and backends with weights and counters (like ipvsadm -L -n); -c: affinity entries (like ipvsadm -Lc)')
+    .option('-c, --connections', 'list the affinity table (connection entries and persistence templates)', false)
+    .option('--limit <n>', 'at most this many affinity entries', (v) => { if (!/^\d{1,6}$/.test(v)) throw new InvalidArgumentError('--limit must be an integer'); return Number(v); }, 100)
+    .option('--pool <name>', 'only this pool\'s affinity entries')
+    .action(async (o: { connections: boolean; limit: number; pool?: string }, cmd: Command) => {
+      const ao = opts(cmd);
+      if (o.connections) {
+        const q = `limit=${o.limit}${o.pool ? `&pool=${encodeURIComponent(o.pool)}` : ''}`;
+        const { data } = await call<AffinityFigures & { list: AffinityEntryView[] }>(ao, 'GET', `/api/affinity?${q}`);
+        return show(ao, data, formatConnections(data));
+      }
+      const [{ data: status }, { data: pools }] = await Promise.all([call<Status>(ao, 'GET', '/api/status'), call<PoolOut[]>(ao, 'GET', '/api/pools')]);
+      show(ao, pools, formatList(status, ao.admin, pools));
+    });
+
+  adm
+    .command('add')
+    .description('add a backend to a pool (like ipvsadm -a)')
+    .argument('<pool>', 'pool name')
+    .argument('<url>', 'backend URL, e.g. http://127.0.0.1:9103')
+    .option('-w, --weight <n>', 'weight', intArg('--weight'), 1)
+    .action(async (pool: string, url: string, o: { weight: number }, cmd: Command) => {
+      const ao = opts(cmd);
+      const { data } = await call<BackendOut>(ao, 'POST', `/api/pools/${encodeURIComponent(pool)}/backends`, { url, weight: o.weight });
+      show(ao, data, `${pool}: added ${data.id} (${data.url}) weight ${data.configWeight}, ${data.state}`);
+    });
+
+  adm
+    .command('edit')
+    .description('change a backend\'s weight (like ipvsadm -e)')
+    .argument('<pool>', 'pool name')
+    .argument('<id>', 'backend id (host:port)')
+    .requiredOption('-w, --weight <n>', 'new weight (0 drains)', intArg('--weight'))
+    .action(async (pool: string, id: string, o: { weight: number }, cmd: Command) => {
+      const ao = opts(cmd);
+      const { data } = await call<BackendOut>(ao, 'PATCH', backendPath(pool, id), { weight: o.weight });
+      show(ao, data, `${pool}: ${data.id} weight ${data.configWeight} (effective ${data.weight}), ${data.state}`);
+    });
+
+  for (const [name, state, what] of [['drain', 'drain', 'weight 0: pinned sessions stay, no new ones'], ['enable', 'active', 'back in service'], ['disable', 'disabled', 'out of service at once']] as const) {
+    adm
+      .command(name)
+      .description(`${name} a backend (${what})`)
+      .argument('<pool>', 'pool name')
+      .argument('<id>', 'backend id (host:port)')
+      .action(async (pool: string, id: string, _o: unknown, cmd: Command) => {
+        const ao = opts(cmd);
+        const { data } = await call<BackendOut>(ao, 'PATCH', backendPath(pool, id), { state });
+        show(ao, data, `${pool}: ${data.id} ${data.state} (weight ${data.weight})`);
+      });
+  }
+
+  adm
+    .command('delete')
+    .alias('rm')
+    .description('remove a backend (like ipvsadm -d): it drains first, then leaves the pool')
+    .argument('<pool>', 'pool name')
+    .argument('<id>', 'backend id (host:port)')
+    .option('--wait <ms>', 'longest wait for in-flight requests', (v) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('--wait must be milliseconds');
+      return Number(v);
+    }, 30_000)
+    .action(async (pool: string, id: string, o: { wait: number }, cmd: Command) => {
+      const ao = opts(cmd);
+      const { data } = await call<{ removed: string; pool: string }>(ao, 'DELETE', `${backendPath(pool, id)}?wait=${o.wait}`, undefined, o.wait + 15_000);
+      show(ao, data, `${pool}: removed ${data.removed}`);
+    });
+
+  adm
+    .command('reload')
+    .description('re-read the config file; a config with problems is rejected and the running one stays')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ao = opts(cmd);
+      const { status, data } = await call<{ ok: boolean; configVersion: number; changes: string[]; problems: { path: string; message: string }[] }>(ao, 'POST', '/api/reload');
+      if (status === 422 || !data.ok) {
+        if (ao.json) out(JSON.stringify(data, null, 2));
+        throw new AdmError(`reload rejected; the running config stays:\n${data.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+      }
+      show(ao, data, `reloaded: config v${data.configVersion}, ${data.changes.length} change(s)${data.changes.length ? '\n' + data.changes.map((c) => `  ${c}`).join('\n') : ''}`);
+    });
+}

@@ -1,0 +1,62 @@
+// `workers: 'auto' | N`: the primary forks N node:cluster workers that share the listeners; each runs
+// a full router. Affinity across workers: with `affinity.store` the workers share templates through
+// Redis; without it each worker makes a client's first choice by rendezvous hashing of the client
+// key (src/affinity/consistent.ts), so every worker pins a client to the same backend. Cookie pins
+// are self-contained; the primary hands all workers one cookie key.
+import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { DemoBackend } from '../demo/backends.js';
+import type { Router } from '../router.js';
+
+export interface ClusterRunning {
+  router: Router;
+  demo: DemoBackend[];
+  stop(): Promise<void>;
+}
+
+export function workerCount(configured: number): number {
+  return configured === 0 ? availableParallelism() : configured;
+}
+
+/** Run as the cluster primary: fork, restart crashed workers, forward SIGHUP, stop on demand. */
+export function startCluster(file: string, router: Router, demo: DemoBackend[], n: number): ClusterRunning {
+  process.env.SWITCHYARD_AFFINITY_SECRET ??= randomBytes(24).toString('base64url');
+  process.env.SWITCHYARD_NO_DEMO = '1';
+  let stopping = false;
+  let announced = false;
+  const fork = (): Worker => cluster.fork();
+  cluster.on('listening', (_w, addr) => {
+    if (announced) return;
+    announced = true;
+    const host = addr.address?.includes(':') ? `[${addr.address}]` : addr.address ?? '0.0.0.0';
+    process.stdout.write(`switchyard: routing on http://${host}:${addr.port} with ${n} workers (config ${file})\n`);
+  });
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`switchyard: worker ${w.process.pid} exited (${signal ?? code}); starting another\n`);
+    setTimeout(fork, 500).unref();
+  });
+  for (let i = 0; i < n; i++) fork();
+  const onHup = () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  };
+  process.on('SIGHUP', onHup);
+  const stop = async () => {
+    stopping = true;
+    process.off('SIGHUP', onHup);
+    const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    await Promise.all(live.map((w) => new Promise<void>((resolve) => {
+      if (w.isDead()) return resolve();
+      const t = setTimeout(() => w.process.kill('SIGKILL'), 15_000);
+      w.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      w.process.kill('SIGTERM');
+    })));
+    await router.close(0);
+    await Promise.all(demo.map((d) => d.close()));
+  };
+  return { router, demo, stop };
+}

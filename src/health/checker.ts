@@ -1,0 +1,89 @@
+// Active checks for one backend: a probe every `interval` ms (jittered so checks across backends
+// do not fire in lockstep) and consecutive rise/fall counting, keepalived-style: `fall` failures
+// in a row take a healthy backend down, `rise` successes in a row bring it back, and a result of
+// the opposite kind resets the other counter.
+import type { Health } from '../config/normalized.js';
+import type { Rng } from '../schedulers/types.js';
+import { probe, type ProbeResult, type ProbeTarget } from './probe.js';
+
+/** Each gap between two check starts is drawn from [interval × (1 − JITTER), interval]. */
+export const JITTER = 0.2;
+
+/**
+ * The gap before the next check. Jitter only shortens it, so `interval × fall + timeout`
+ * stays an upper bound on the time from a backend's death to its removal.
+ */
+export function nextGap(interval: number, rng: Rng): number {
+  return Math.round(interval * (1 - JITTER * rng()));
+}
+
+export type Transition = 'up' | 'down' | undefined;
+
+/** Consecutive rise/fall counting. */
+export class RiseFall {
+  okStreak = 0;
+  failStreak = 0;
+  constructor(public healthy = true) {}
+
+  record(ok: boolean, rise: number, fall: number): Transition {
+    if (ok) {
+      this.failStreak = 0;
+      this.okStreak++;
+      if (!this.healthy && this.okStreak >= rise) {
+        this.healthy = true;
+        return 'up';
+      }
+    } else {
+      this.okStreak = 0;
+      this.failStreak++;
+      if (this.healthy && this.failStreak >= fall) {
+        this.healthy = false;
+        return 'down';
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Runs probes for one backend until stopped; each result goes to `onResult`. */
+export class ActiveCheck {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Health settings this check runs with (JSON), to notice a change on reload. */
+  readonly key: string;
+
+  constructor(
+    private readonly target: ProbeTarget,
+    readonly health: Health,
+    private readonly rng: Rng,
+    private readonly onResult: (r: ProbeResult, startedAt: number) => void,
+  ) {
+    this.key = JSON.stringify(health);
+  }
+
+  /** The first check fires at a random point within the first interval (phase spread). */
+  start(): void {
+    this.schedule(Math.round(this.health.interval * this.rng()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.run(), ms);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    const gap = nextGap(this.health.interval, this.rng);
+    const t0 = Date.now();
+    const r = await probe(this.target, this.health);
+    if (this.stopped) return;
+    this.onResult(r, t0);
+    this.schedule(Math.max(0, gap - (Date.now() - t0)));
+  }
+}

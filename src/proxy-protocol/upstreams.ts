@@ -1,0 +1,69 @@
+// `sendProxy` on an HTTP pool: every upstream connection starts with a PROXY header naming one
+// client connection, so such a connection can never be shared between clients. Switchyard keeps
+// one undici Client per (client connection, backend): it is opened on that client's first request
+// to the backend, reused for the client's later keep-alive requests (and re-opened with a fresh
+// header if the backend closes it), and destroyed when the client connection closes. This is
+// HAProxy's behaviour for `send-proxy` servers (such connections are private to their session).
+import type { Socket } from 'node:net';
+import { buildConnector, Client } from 'undici';
+import type { BackendState } from '../pools/backend.js';
+import { encodeHeader, type ConnectionEnds } from './encode.js';
+
+/** A connector that writes `header` on each new connection before undici sends a byte. */
+export function proxyConnector(header: Buffer, timeoutMs: number): buildConnector.connector {
+  const base = buildConnector({ timeout: timeoutMs });
+  return (opts, cb) => {
+    base(opts, (...args) => {
+      const [err, socket] = args;
+      if (err !== null) return cb(err, null);
+      socket.write(header);
+      cb(null, socket);
+    });
+  };
+}
+
+export class ProxiedUpstreams {
+  private readonly byClient = new WeakMap<Socket, Map<string, Client>>();
+  /** Live clients, for destroy() on shutdown. */
+  private readonly live = new Set<Client>();
+
+  /** The upstream for this client connection and backend; created on first use. */
+  get(b: BackendState, version: 'v1' | 'v2', client: Socket, ends: ConnectionEnds, connectTimeout: number): Client {
+    let m = this.byClient.get(client);
+    if (m === undefined) {
+      const mine = new Map<string, Client>();
+      m = mine;
+      this.byClient.set(client, mine);
+      client.once('close', () => {
+        for (const c of mine.values()) {
+          this.live.delete(c);
+          void c.destroy().catch(() => undefined);
+        }
+        mine.clear();
+      });
+    }
+    const key = `${b.url}|${version}`;
+    let c = m.get(key);
+    if (c === undefined) {
+      c = new Client(b.url, {
+        pipelining: 1,
+        keepAliveTimeout: 4_000,
+        keepAliveMaxTimeout: 60_000,
+        connect: proxyConnector(encodeHeader(version, ends), connectTimeout),
+      });
+      m.set(key, c);
+      this.live.add(c);
+    }
+    return c;
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  async destroy(): Promise<void> {
+    const all = [...this.live];
+    this.live.clear();
+    await Promise.all(all.map((c) => c.destroy().catch(() => undefined)));
+  }
+}
