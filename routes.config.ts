@@ -1,6 +1,6 @@
 // The demo config: three pools on loopback ports, started by `npm start` (switchyard start --demo).
 // Every key is documented in README.md ("Configuration").
-import { defineConfig } from './src/index.js';
+import { defineConfig } from 'switchyard';
 
 export default defineConfig({
   listen: { host: '127.0.0.1', port: 8080 },

@@ -77,7 +77,7 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
     const base = url(addrs[0]!);
     lines.push('  try:', `    curl -sv ${base}/`, `    curl -sv ${base}/img/7.png -o /dev/null`, `    curl -sv ${base}/cgi-bin/env`,
       `    curl -sv -d name=switchyard ${base}/cgi-bin/form`);
-    if (traffic) lines.push('  a light demo load (8 req/s) keeps the dashboard moving; --no-traffic turns it off');
+    if (traffic) lines.push('  a light demo load (4 req/s) keeps the dashboard moving; --no-traffic turns it off');
   }
   if (!cluster.isWorker) process.stdout.write(lines.join('\n') + '\n');
   return { router, demo, stop };

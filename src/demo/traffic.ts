@@ -8,7 +8,7 @@ export interface DemoTraffic {
 }
 
 /** Start `rate` requests per second against `base` (an http://127.x URL). */
-export function startDemoTraffic(base: string, rate = 8): DemoTraffic {
+export function startDemoTraffic(base: string, rate = 4): DemoTraffic {
   let n = 0;
   const timer = setInterval(() => {
     n++;
