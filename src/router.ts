@@ -110,7 +110,11 @@ export class Router {
     this.log = opts.logger ?? pino({ level: config.log.level }, pino.destination({ sync: false }));
     this.current = { config, matcher: new Matcher(config.routes), version: 1 };
     this.affinity = new AffinityCore(config.affinity, this.log, { consistent: cluster.isWorker });
-    this.events.on('backend.removed', (e) => this.affinity.table.forgetBackend(e.pool, e.backend));
+    this.events.on('backend.removed', (e) => {
+      this.affinity.table.forgetBackend(e.pool, e.backend);
+      // close the removed backend's idle upstream connections unless another pool still uses it
+      this.releaseUpstreams();
+    });
     this.control.pinned = (pool, backend) => this.affinity.table.liveConnections(pool, backend);
     const now = Date.now();
     for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
@@ -311,13 +315,18 @@ export class Router {
 
   // ---- control plane ----
 
+  /** Close the upstream pools of backends no pool uses any more (after a reload or a removal). */
+  private releaseUpstreams(): void {
+    void this.upstreams.retain(new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url))));
+  }
+
   /** Swap in a validated config. Unchanged pools keep their backends' state. */
   apply(config: Config, file = this.file ?? '(inline)'): string[] {
     const changes = reconcilePools(this.pools, config, this.events, Date.now());
     this.affinity.configure(config.affinity);
     void this.tcp.reconcile(config.tcp);
     this.current = { config, matcher: new Matcher(config.routes), version: this.current.version + 1 };
-    void this.upstreams.retain(new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url))));
+    this.releaseUpstreams();
     this.events.emit('config.reloaded', { file, changes });
     return changes;
   }

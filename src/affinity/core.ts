@@ -12,6 +12,7 @@ import { maskAddress } from './address.js';
 import { CookieSigner } from './cookie.js';
 import { RedisStore, type StoreStatus } from './store.js';
 import { AffinityTable, type AffinityEntry, type AffinityTableOptions, type AffinityStats, type PinKind } from './table.js';
+import { connectionEnds } from '../proxy-protocol/accept.js';
 
 /** One client connection: `id` keys the table, `label` ('ip:port#id') names it in listings. */
 export interface ConnRef {
@@ -88,9 +89,9 @@ export class AffinityCore {
     let c = this.sockets.get(socket);
     if (c === undefined) {
       const id = this.nextConn++;
-      let ip = socket.remoteAddress ?? '?';
-      if (ip.startsWith('::ffff:')) ip = ip.slice(7);
-      c = { id, label: `${ip.includes(':') ? `[${ip}]` : ip}:${socket.remotePort ?? 0}#${id}` };
+      // the client, also behind an L4 balancer that sent a PROXY header (acceptProxy)
+      const { address: ip, port } = connectionEnds(socket).source;
+      c = { id, label: `${ip.includes(':') ? `[${ip}]` : ip}:${port}#${id}` };
       this.sockets.set(socket, c);
       socket.once('close', () => this.table.connectionClosed(id, Date.now()));
     }
