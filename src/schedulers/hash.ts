@@ -27,7 +27,11 @@ function tail(h: number, k: number, len: number): number {
     k = Math.imul(k, 0x1b873593);
     h ^= k;
   }
-  h ^= len;
+  return fmix32(h ^ len);
+}
+
+/** murmur3's 32-bit finaliser: a cheap, well-mixed integer hash. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,7 +1,7 @@
 // What lard and lard-r share (schedulers.md §14, Pai et al. ASPLOS 1998): parameters, weight-
 // normalised loads, the T_low / T_high / 2·T_high reassignment trigger, least-loaded choice with
 // rendezvous-hash ties, the admission bound S, and a bounded target map (LRU + TTL).
-import { murmur3 } from './hash.js';
+import { fmix32, murmur3 } from './hash.js';
 import { num } from './params.js';
 import { eligible, type BackendView, type Problem } from './types.js';
 
@@ -81,13 +81,7 @@ export function lardTrigger(
 
 /** Rendezvous score of (target, backend): a well-mixed combination of the two hashes. */
 export function rendezvous(targetHash: number, idHash: number): number {
-  let h = (targetHash ^ Math.imul(idHash, 0x9e3779b1)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((targetHash ^ Math.imul(idHash, 0x9e3779b1)) >>> 0);
 }
 
 export interface IdHashes {

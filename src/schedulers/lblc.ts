@@ -54,23 +54,29 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State, exp
   return d;
 }
 
-export const lblc: SchedulerDef<LblcParams> = {
-  name: 'lblc',
-  family: 'locality',
-  hashing: true,
-  params: ['expiration'],
-  parse: (raw, at, problems) => ({ expiration: parseExpiration(raw, at, problems) }),
-  create(params) {
-    const expirationMs = params.expiration * 1000;
-    return {
-      init: (backends: readonly BackendView[], now: number): State =>
-        ({ table: new Map(), clock: newClock(now), pos: positionsOf(backends) }),
-      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, expirationMs),
-      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-        const st = s as State;
-        st.pos = positionsOf(backends);
-        return st;
-      },
-    };
-  },
-};
+/** The IPVS lblc family's definition: a target table in state, expiry by the kernel's clock. */
+export function lblcFamilyDef<S extends { table: Map<string, unknown>; clock: ExpiryClock; pos: Map<string, number> }>(
+  name: string,
+  pickFn: (ctx: PickContext, backends: readonly BackendView[], st: S, expirationMs: number) => BackendView | null,
+): SchedulerDef<LblcParams> {
+  return {
+    name,
+    family: 'locality',
+    hashing: true,
+    params: ['expiration'],
+    parse: (raw, at, problems) => ({ expiration: parseExpiration(raw, at, problems) }),
+    create(params) {
+      const expirationMs = params.expiration * 1000;
+      return {
+        init: (backends: readonly BackendView[], now: number) => ({ table: new Map(), clock: newClock(now), pos: positionsOf(backends) }),
+        pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pickFn(ctx, backends, s as S, expirationMs),
+        onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
+          (s as S).pos = positionsOf(backends);
+          return s;
+        },
+      };
+    },
+  };
+}
+
+export const lblc = lblcFamilyDef<State>('lblc', pick);

@@ -2,11 +2,11 @@
 // to a server set. Requests go to the set's weighted least-loaded member; when that member is
 // overloaded (the lblc rule) the set grows by the cluster-wide wlc choice; after `expiration`
 // seconds without modification a multi-member set loses its weighted most-loaded member.
-import { expireDue, newClock, type ExpiryClock } from './ipvs-expire.js';
-import { lblcOverloaded, parseExpiration, type LblcParams } from './lblc.js';
-import { locate, positionsOf } from './locate.js';
+import { expireDue, type ExpiryClock } from './ipvs-expire.js';
+import { lblcFamilyDef, lblcOverloaded } from './lblc.js';
+import { locate } from './locate.js';
 import { overhead, wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+import { available, eligible, type BackendView, type PickContext } from './types.js';
 
 interface Entry {
   /** member ids, most recently added first (kernel list order; decides ties) */
@@ -97,23 +97,4 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State, exp
   return d;
 }
 
-export const lblcr: SchedulerDef<LblcParams> = {
-  name: 'lblcr',
-  family: 'locality',
-  hashing: true,
-  params: ['expiration'],
-  parse: (raw, at, problems) => ({ expiration: parseExpiration(raw, at, problems) }),
-  create(params) {
-    const expirationMs = params.expiration * 1000;
-    return {
-      init: (backends: readonly BackendView[], now: number): State =>
-        ({ table: new Map(), clock: newClock(now), pos: positionsOf(backends) }),
-      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, expirationMs),
-      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-        const st = s as State;
-        st.pos = positionsOf(backends);
-        return st;
-      },
-    };
-  },
-};
+export const lblcr = lblcFamilyDef<State>('lblcr', pick);

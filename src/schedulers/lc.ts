@@ -1,6 +1,6 @@
 // lc — IPVS least connection (schedulers.md §4): smallest 256·active + inactive; ties keep the earliest.
-import { overhead } from './select.js';
-import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { overhead, statelessDef } from './select.js';
+import { eligible, type BackendView } from './types.js';
 
 export function lcSelect(backends: readonly BackendView[], avoid?: ReadonlySet<string>): BackendView | null {
   let best: BackendView | null = null;
@@ -16,14 +16,4 @@ export function lcSelect(backends: readonly BackendView[], avoid?: ReadonlySet<s
   return best;
 }
 
-export const lc: SchedulerDef<null> = {
-  name: 'lc',
-  family: 'dynamic',
-  hashing: false,
-  params: [],
-  parse: () => null,
-  create: () => ({
-    init: () => null,
-    pick: (ctx, backends) => lcSelect(backends, ctx.avoid),
-  }),
-};
+export const lc = statelessDef('lc', lcSelect);

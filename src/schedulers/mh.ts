@@ -5,7 +5,8 @@ import { murmur3 } from './hash.js';
 import { bool, num } from './params.js';
 import { wlcSelect } from './select.js';
 import { available, eligible, type BackendView, type Problem, type SchedulerDef } from './types.js';
-import { fmix32, gcd } from './util.js';
+import { fmix32 } from './hash.js';
+import { gcd } from './util.js';
 
 export interface MhParams {
   tableSize: number;

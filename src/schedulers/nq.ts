@@ -1,7 +1,8 @@
 // nq — IPVS never queue (schedulers.md §7): the first idle eligible backend, else the sed rule.
 // One pass: return at the first idle backend; otherwise the sed choice over all eligible ones
 // (which, with none idle, is exactly what sedSelect would return).
-import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { statelessDef } from './select.js';
+import { eligible, type BackendView } from './types.js';
 
 function nqSelect(backends: readonly BackendView[], avoid?: ReadonlySet<string>): BackendView | null {
   let best: BackendView | null = null;
@@ -19,14 +20,4 @@ function nqSelect(backends: readonly BackendView[], avoid?: ReadonlySet<string>)
   return best;
 }
 
-export const nq: SchedulerDef<null> = {
-  name: 'nq',
-  family: 'dynamic',
-  hashing: false,
-  params: [],
-  parse: () => null,
-  create: () => ({
-    init: () => null,
-    pick: (ctx, backends) => nqSelect(backends, ctx.avoid),
-  }),
-};
+export const nq = statelessDef('nq', nqSelect);

@@ -1,6 +1,7 @@
 // sed — IPVS shortest expected delay (schedulers.md §6): smallest (active + 1) / weight,
 // cross-multiplied, strict replacement (ties keep the earliest); inactive connections ignored.
-import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { statelessDef } from './select.js';
+import { eligible, type BackendView } from './types.js';
 
 export function sedSelect(backends: readonly BackendView[], avoid?: ReadonlySet<string>): BackendView | null {
   let best: BackendView | null = null;
@@ -16,14 +17,4 @@ export function sedSelect(backends: readonly BackendView[], avoid?: ReadonlySet<
   return best;
 }
 
-export const sed: SchedulerDef<null> = {
-  name: 'sed',
-  family: 'dynamic',
-  hashing: false,
-  params: [],
-  parse: () => null,
-  create: () => ({
-    init: () => null,
-    pick: (ctx, backends) => sedSelect(backends, ctx.avoid),
-  }),
-};
+export const sed = statelessDef('sed', sedSelect);

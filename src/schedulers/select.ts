@@ -1,5 +1,19 @@
 // Selection rules shared by several schedulers.
-import { eligible, type BackendView } from './types.js';
+import { eligible, type BackendView, type SchedulerDef } from './types.js';
+
+export type Select = (backends: readonly BackendView[], avoid?: ReadonlySet<string>) => BackendView | null;
+
+/** A scheduler with no state and no parameters: each pick is one selection rule over the list. */
+export function statelessDef(name: string, select: Select): SchedulerDef<null> {
+  return {
+    name,
+    family: 'dynamic',
+    hashing: false,
+    params: [],
+    parse: () => null,
+    create: () => ({ init: () => null, pick: (ctx, backends) => select(backends, ctx.avoid) }),
+  };
+}
 
 /** IPVS overhead: an active connection costs 256 inactive ones (schedulers.md §1.5). */
 export const overhead = (b: BackendView): number => 256 * b.active + b.inactive;

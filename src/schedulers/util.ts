@@ -7,15 +7,6 @@ export function gcd(a: number, b: number): number {
   return a;
 }
 
-/** murmur3's 32-bit finaliser: a cheap, well-mixed integer hash. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** A seed for an in-state random stream, drawn from the injected Rng. */
 export const seedFrom = (rng: Rng): number => Math.floor(rng() * 4294967296) >>> 0;
