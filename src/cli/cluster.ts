@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { DemoBackend } from '../demo/backends.js';
 import type { Router } from '../router.js';
+import { forwardChanges } from './cluster-control.js';
 
 export interface ClusterRunning {
   router: Router;
@@ -25,7 +26,15 @@ export function startCluster(file: string, router: Router, demo: DemoBackend[], 
   process.env.SWITCHYARD_NO_DEMO = '1';
   let stopping = false;
   let announced = false;
-  const fork = (): Worker => cluster.fork();
+  // one worker runs the admin server (and its replacement, should it die); see cluster-control.ts
+  let adminWorker: number | undefined;
+  const fork = (): Worker => {
+    const admin = adminWorker === undefined;
+    const w = cluster.fork({ SWITCHYARD_ADMIN: admin ? '1' : '0' });
+    if (admin) adminWorker = w.id;
+    return w;
+  };
+  forwardChanges();
   cluster.on('listening', (_w, addr) => {
     if (announced) return;
     announced = true;
@@ -34,6 +43,7 @@ export function startCluster(file: string, router: Router, demo: DemoBackend[], 
   });
   cluster.on('exit', (w, code, signal) => {
     if (stopping) return;
+    if (w.id === adminWorker) adminWorker = undefined;
     process.stderr.write(`switchyard: worker ${w.process.pid} exited (${signal ?? code}); starting another\n`);
     setTimeout(fork, 500).unref();
   });

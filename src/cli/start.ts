@@ -7,6 +7,7 @@ import { watchConfig } from '../config/watch.js';
 import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
+import { applyRelayedChanges, relayChanges } from './cluster-control.js';
 
 export interface Running {
   router: Router;
@@ -42,8 +43,14 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
   const demo = opts.demo && process.env.SWITCHYARD_NO_DEMO !== '1' ? await startDemo(config) : [];
   const addrs = await router.listen();
   let admin: Admin | undefined;
+  // in cluster mode one worker serves the admin API and relays its changes to the others
+  const adminHere = !cluster.isWorker || process.env.SWITCHYARD_ADMIN === '1';
+  if (cluster.isWorker) {
+    if (adminHere) relayChanges(router);
+    else applyRelayedChanges(router);
+  }
   try {
-    admin = config.admin === false ? undefined : await startAdmin(router, config.admin);
+    admin = config.admin === false || !adminHere ? undefined : await startAdmin(router, config.admin);
   } catch (e) {
     await router.close(0);
     await Promise.all(demo.map((d) => d.close()));
@@ -80,5 +87,6 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
     if (traffic) lines.push('  a light demo load (4 req/s) keeps the dashboard moving; --no-traffic turns it off');
   }
   if (!cluster.isWorker) process.stdout.write(lines.join('\n') + '\n');
+  else if (admin) process.stdout.write(`switchyard: worker ${cluster.worker?.id ?? '?'} serves the admin API and dashboard at ${admin.url}/ (its figures are this worker's; changes reach every worker)\n`);
   return { router, demo, stop };
 }

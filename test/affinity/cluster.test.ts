@@ -11,7 +11,7 @@ import { AffinityCore } from '../../src/affinity/core.js';
 import { validate } from '../../src/config/validate.js';
 import { decide } from '../../src/proxy/decide.js';
 import { PoolRuntime } from '../../src/pools/pool.js';
-import { echoBackend, type TestServer } from '../helpers.js';
+import { echoBackend, refusedPort, type TestServer } from '../helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -56,21 +56,23 @@ describe('switchyard start with workers: 2', () => {
   let out = '';
   let port = 0;
   let dir = '';
+  let adminPort = 0;
 
   beforeAll(async () => {
+    adminPort = await refusedPort(); // a free port for the admin worker
     for (let i = 1; i <= 3; i++) backends.push(await echoBackend(`b${i}`));
     dir = mkdtempSync(join(tmpdir(), 'sy-cluster-'));
     const file = join(dir, 'routes.config.mjs');
     writeFileSync(file, `export default ${JSON.stringify({
-      listen: { host: '127.0.0.1', port: 0 }, admin: false, workers: 2, log: { level: 'warn' },
+      listen: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: adminPort }, workers: 2, log: { level: 'warn' },
       pools: { web: { scheduler: 'rr', affinity: 'client', backends: backends.map((b) => b.url) } },
       routes: [{ pool: 'web' }],
     })};\n`);
-    proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'start', '-c', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'start', '-c', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const until = Date.now() + 80_000;
-    while (!/with 2 workers/.test(out) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while (!(/with 2 workers/.test(out) && /serves the admin API/.test(out)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     port = Number(/routing on http:\/\/127\.0\.0\.1:(\d+) with 2 workers/.exec(out)?.[1] ?? 0);
     // both workers up: give the second one time to bind
     await new Promise((r) => setTimeout(r, 1500));
@@ -104,5 +106,23 @@ describe('switchyard start with workers: 2', () => {
     const upstream = new Set(backends.flatMap((b) => b.seen.map((r) => `${b.url} ${r.socket.remotePort}`)));
     const used = backends.filter((b) => b.seen.length > 0).length;
     expect(upstream.size).toBeGreaterThan(used);
+  });
+
+  it('serves the admin API from one worker and relays a drain to every worker', async () => {
+    const api = `http://127.0.0.1:${adminPort}/api`;
+    const workers = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      const st = (await (await fetch(`${api}/status`)).json()) as { worker?: number };
+      workers.add(st.worker ?? -1);
+    }
+    expect(workers.size, 'one worker answers the admin API').toBe(1);
+    const drained = backends[0]!.url.slice('http://'.length);
+    const r = await fetch(`${api}/pools/web/backends/${drained}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'drain' }) });
+    expect(r.status).toBe(200);
+    await new Promise((res) => setTimeout(res, 300));
+    // new clients, over connections the primary spreads across both workers, never reach it
+    const before = backends[0]!.seen.length;
+    for (let i = 20; i < 60; i++) expect((await get(port, `127.0.1.${i}`)).status).toBe(200);
+    expect(backends[0]!.seen.length).toBe(before);
   });
 });

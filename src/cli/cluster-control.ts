@@ -1,0 +1,85 @@
+// Cluster mode: one worker runs the admin server; the runtime changes it makes (add, re-weight,
+// drain/enable/disable, remove, reload) are relayed through the primary to every other worker, so
+// `adm drain` drains the backend in all of them.
+import cluster from 'node:cluster';
+import type { Router } from '../router.js';
+
+const TAG = 'switchyard:control';
+
+type Op =
+  | { op: 'add'; args: [string, string, number] }
+  | { op: 'setWeight'; args: [string, string, number] }
+  | { op: 'setState'; args: [string, string, 'active' | 'drain' | 'disabled'] }
+  | { op: 'remove'; args: [string, string, number] }
+  | { op: 'reload'; args: [] };
+
+interface Message { type: typeof TAG; from: number; change: Op }
+
+function isMessage(m: unknown): m is Message {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === TAG;
+}
+
+/** In the admin worker: after each successful local change, tell the primary. */
+export function relayChanges(router: Router): void {
+  const send = (change: Op) => process.send?.({ type: TAG, from: cluster.worker?.id ?? 0, change } satisfies Message);
+  const c = router.control;
+  const add = c.add.bind(c);
+  const setWeight = c.setWeight.bind(c);
+  const setState = c.setState.bind(c);
+  const remove = c.remove.bind(c);
+  const reload = router.reload.bind(router);
+  c.add = (pool, url, weight = 1, reason) => {
+    const b = add(pool, url, weight, reason);
+    send({ op: 'add', args: [pool, url, weight] });
+    return b;
+  };
+  c.setWeight = (pool, id, weight, reason) => {
+    const b = setWeight(pool, id, weight, reason);
+    send({ op: 'setWeight', args: [pool, id, weight] });
+    return b;
+  };
+  c.setState = (pool, id, state, reason) => {
+    const b = setState(pool, id, state, reason);
+    send({ op: 'setState', args: [pool, id, state] });
+    return b;
+  };
+  c.remove = (pool, id, deadlineMs = 30_000, reason) => {
+    c.backend(pool, id); // throws (404) before anything is relayed when there is no such backend
+    const done = remove(pool, id, deadlineMs, reason);
+    send({ op: 'remove', args: [pool, id, deadlineMs] });
+    return done;
+  };
+  router.reload = () => {
+    const r = reload();
+    send({ op: 'reload', args: [] });
+    return r;
+  };
+}
+
+/** In every other worker: apply the changes the admin worker made. */
+export function applyRelayedChanges(router: Router): void {
+  process.on('message', (m: unknown) => {
+    if (!isMessage(m)) return;
+    const { op, args } = m.change;
+    const reason = 'changed through the admin API (relayed to this worker)';
+    try {
+      if (op === 'add') router.control.add(args[0], args[1], args[2], reason);
+      else if (op === 'setWeight') router.control.setWeight(args[0], args[1], args[2], reason);
+      else if (op === 'setState') router.control.setState(args[0], args[1], args[2], reason);
+      else if (op === 'remove') void router.control.remove(args[0], args[1], args[2], reason).catch(() => undefined);
+      else void router.reload();
+    } catch (e) {
+      router.log.warn({ err: (e as Error).message, op }, 'relayed admin change failed in this worker');
+    }
+  });
+}
+
+/** In the primary: pass each relayed change on to every worker but its sender. */
+export function forwardChanges(): void {
+  cluster.on('message', (w, m: unknown) => {
+    if (!isMessage(m)) return;
+    for (const other of Object.values(cluster.workers ?? {})) {
+      if (other && other.id !== w.id && other.isConnected()) other.send(m);
+    }
+  });
+}
