@@ -32,9 +32,6 @@ import { proxyFront } from './proxy-protocol/front.js';
 import { TcpServices } from './tcp/services.js';
 import { ProxiedUpstreams } from './proxy-protocol/upstreams.js';
 
-/** Client sockets' read/write buffer high-water mark (bytes). */
-const CLIENT_SOCKET_HWM = 256 * 1024;
-
 export interface Snapshot {
   readonly config: Config;
   readonly matcher: Matcher;
@@ -252,9 +249,6 @@ export class Router {
           requestTimeout: lim.requestTimeout,
           keepAliveTimeout: lim.keepAliveTimeout,
           noDelay: true,
-          // room for a whole typical answer in the client socket's buffer: fewer pause/resume
-          // round trips of the upstream parser (bench/README.md; memory stays bounded per socket)
-          highWaterMark: CLIENT_SOCKET_HWM,
         },
         (req, res) => this.handle(req, res, lc),
       );
