@@ -45,7 +45,7 @@ export function choose(pool: PoolRuntime, ctx: PickContext, peek: boolean, aff: 
   const k = core.pinKey(pool, ctx, aff);
   if (k === undefined) {
     const d = schedule(pool, ctx, peek);
-    return { ...d, reason: `${d.reason} (no ${describe(pool)} key on this request: not pinned)` };
+    return { ...d, reason: !peek ? '' : `${d.reason} (no ${describe(pool)} key on this request: not pinned)` };
   }
   const t = core.table;
   const { kind, client } = k;
@@ -59,19 +59,19 @@ export function choose(pool: PoolRuntime, ctx: PickContext, peek: boolean, aff: 
         if (kind === 'client' && aff.conn !== undefined) t.link(aff.conn.id, pool.name, kind, client);
         core.pushed(pool.name, kind, client, b.id, now, false);
       }
-      return { backend: b, reason: `affinity ${kind} ${client} pinned to ${b.id}${b.state === 'drain' ? ' (drained: keeps its pinned clients)' : ''}`, pin: { kind, client, hit: true, created: false } };
+      return { backend: b, reason: !peek ? '' : `affinity ${kind} ${client} pinned to ${b.id}${b.state === 'drain' ? ' (drained: keeps its pinned clients)' : ''}`, pin: { kind, client, hit: true, created: false } };
     }
   }
   const d = firstChoice(pool, ctx, peek, aff, kind === 'connection' ? undefined : client, schedule);
   const why = pinned === undefined ? 'no pin' : `pinned backend ${pinned} unusable`;
-  if (d.backend === null) return { backend: null, reason: `affinity ${kind} ${client}: ${why}; ${d.reason}` };
+  if (d.backend === null) return { backend: null, reason: !peek ? '' : `affinity ${kind} ${client}: ${why}; ${d.reason}` };
   if (!peek) {
     t.pin(pool.name, kind, client, d.backend.id, now, aff.conn?.id);
     core.pushed(pool.name, kind, client, d.backend.id, now, true);
   }
   return {
     backend: d.backend,
-    reason: `affinity ${kind} ${client}: ${why}; ${d.reason}; ${peek ? 'would pin' : pinned === undefined ? 'pinned' : 're-pinned'}`,
+    reason: !peek ? '' : `affinity ${kind} ${client}: ${why}; ${d.reason}; ${peek ? 'would pin' : pinned === undefined ? 'pinned' : 're-pinned'}`,
     pin: { kind, client, hit: false, created: !peek },
   };
 }
@@ -97,13 +97,13 @@ function chooseCookie(pool: PoolRuntime, ctx: PickContext, peek: boolean, aff: A
         if (t.lookup(pool.name, 'cookie', c.sid, now) !== b.id) t.pin(pool.name, 'cookie', c.sid, b.id, now);
         if (now - c.issued > maxAge / 2) setCookie = CookieSigner.header(CookieSigner.cookieName(pool.name), core.cookies.sign(pool.name, c.sid, c.tag, now));
       }
-      return { backend: b, reason: `affinity cookie ${c.sid} pinned to ${b.id}${b.state === 'drain' ? ' (drained: keeps its pinned clients)' : ''}`, pin: { kind: 'cookie', client: c.sid, hit: true, created: false }, setCookie };
+      return { backend: b, reason: !peek ? '' : `affinity cookie ${c.sid} pinned to ${b.id}${b.state === 'drain' ? ' (drained: keeps its pinned clients)' : ''}`, pin: { kind: 'cookie', client: c.sid, hit: true, created: false }, setCookie };
     }
   }
   const sid = c?.sid ?? (peek ? '(new)' : CookieSigner.newSid());
   const d = firstChoice(pool, ctx, peek, aff, undefined, schedule);
   const why = aff.token === undefined ? 'no cookie' : c === undefined ? 'cookie invalid or stale: ignored' : `pinned backend ${pinned ?? '(gone)'} unusable`;
-  if (d.backend === null) return { backend: null, reason: `affinity cookie: ${why}; ${d.reason}` };
+  if (d.backend === null) return { backend: null, reason: !peek ? '' : `affinity cookie: ${why}; ${d.reason}` };
   let setCookie: string | undefined;
   if (!peek) {
     const b = d.backend;
@@ -113,7 +113,7 @@ function chooseCookie(pool: PoolRuntime, ctx: PickContext, peek: boolean, aff: A
   }
   return {
     backend: d.backend,
-    reason: `affinity cookie: ${why}; ${d.reason}; ${peek ? 'would set a cookie' : 'cookie set'}`,
+    reason: !peek ? '' : `affinity cookie: ${why}; ${d.reason}; ${peek ? 'would set a cookie' : 'cookie set'}`,
     pin: { kind: 'cookie', client: sid, hit: false, created: !peek },
     setCookie,
   };

@@ -7,7 +7,7 @@ import type { AffinityInput } from '../affinity/core.js';
 
 export interface Decision {
   backend: BackendState | null;
-  /** How the backend was chosen, for explain and logs. */
+  /** How the backend was chosen: written for `peek` decisions (explain) only, '' otherwise. */
   reason: string;
   /** The affinity pin used or made (pools with affinity). */
   pin?: AffinityDecision['pin'];
@@ -30,7 +30,7 @@ function schedule(pool: PoolRuntime, ctx: PickContext, peek: boolean): Decision 
   const backend = peek ? pool.peek(ctx) : pool.pick(ctx);
   return {
     backend,
-    reason: backend
+    reason: !peek ? '' : backend
       ? `scheduler ${pool.spec.scheduler}${ctx.key !== undefined && pool.def.hashing ? ` on ${pool.spec.hashKey.kind} key ${JSON.stringify(ctx.key)}` : ''}`
       : `scheduler ${pool.spec.scheduler} found no eligible backend`,
   };
