@@ -11,6 +11,9 @@ export interface Ring {
   points: Uint32Array;
   /** member index of each point */
   owner: Uint32Array;
+  /** bucket b → index of the first point ≥ b·2^shift: a look-up touches one bucket, not log2(size) points */
+  index: Uint32Array;
+  shift: number;
 }
 
 /** 2^20: room for the member rank below a 32-bit hash in one exact double. */
@@ -48,14 +51,25 @@ export function buildRing(members: readonly string[], weights: readonly number[]
     points[j] = (x - r) / SCALE;
     owner[j] = byRank[r]!;
   }
-  return { members: [...members], weights: [...weights], points, owner };
+  // about one point per bucket
+  const bits = Math.min(20, Math.max(4, Math.ceil(Math.log2(Math.max(1, size)))));
+  const shift = 32 - bits;
+  const index = new Uint32Array((1 << bits) + 1);
+  let j = 0;
+  for (let b = 0; b <= 1 << bits; b++) {
+    const start = b * 2 ** shift;
+    while (j < size && points[j]! < start) j++;
+    index[b] = j;
+  }
+  return { members: [...members], weights: [...weights], points, owner, index, shift };
 }
 
 /** Index of the first point ≥ h (0 after the last point). */
 export function ringStart(ring: Ring, h: number): number {
   const p = ring.points;
-  let lo = 0;
-  let hi = p.length;
+  const b = h >>> ring.shift;
+  let lo = ring.index[b]!;
+  let hi = ring.index[b + 1]!;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (p[mid]! < h) lo = mid + 1;

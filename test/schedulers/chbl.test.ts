@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ceilDiv, chbl, chblCap, fraction } from '../../src/schedulers/chbl.js';
 import { getScheduler } from '../../src/schedulers/registry.js';
+import { buildRing, ringStart } from '../../src/schedulers/ring.js';
 import { seededRng } from '../../src/schedulers/rng.js';
 import { H, backends, drain, keys, loads, parse, undrain, type B } from './locality-kit.js';
 
@@ -222,5 +223,23 @@ describe('chbl', () => {
     const bs = backends(4);
     const h = new H(chbl, bs);
     for (const k of keys(50)) expect(h.peek(k)).toBe(h.pick(k));
+  });
+});
+
+describe('ring look-up index', () => {
+  it('finds the same first point ≥ h as a plain search, for seeded random hashes and rings', () => {
+    const rng = seededRng(7);
+    for (const [n, size] of [[1, 1], [3, 5], [8, 1024], [64, 40]] as const) {
+      const ring = buildRing(Array.from({ length: n }, (_, i) => `10.0.0.${i}:80`), Array(n).fill(1), size);
+      const naive = (h: number) => {
+        const j = ring.points.findIndex((p) => p >= h);
+        return j === -1 ? 0 : j;
+      };
+      for (let k = 0; k < 2000; k++) {
+        const h = Math.floor(rng() * 2 ** 32);
+        expect(ringStart(ring, h)).toBe(naive(h));
+      }
+      for (const p of [0, ring.points[0]!, ring.points[ring.points.length - 1]!, 2 ** 32 - 1]) expect(ringStart(ring, p)).toBe(naive(p));
+    }
   });
 });
