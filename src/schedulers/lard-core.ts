@@ -3,7 +3,8 @@
 // rendezvous-hash ties, the admission bound S, and a bounded target map (LRU + TTL).
 import { fmix32, murmur3 } from './hash.js';
 import { num } from './params.js';
-import { eligible, type BackendView, type Problem } from './types.js';
+import { positionsOf } from './locate.js';
+import { eligible, type BackendView, type PickContext, type Problem, type Scheduler } from './types.js';
 
 export interface LardParams {
   tLow: number;
@@ -186,4 +187,27 @@ export function remember<E extends { lastUse: number }>(st: Targets<E>, key: str
       excess--;
     }
   }
+}
+
+/** State shared by lard and lard-r: the target table, backend positions and id hashes. */
+export interface LardState<E extends { lastUse: number }> extends Targets<E> {
+  pos: Map<string, number>;
+  idHash: Map<string, number>;
+}
+
+/** The scheduler object of lard and lard-r around their own `pick`, with the admission bound S. */
+export function lardScheduler<P extends LardParams, E extends { lastUse: number }>(
+  params: P,
+  pickFn: (ctx: PickContext, backends: readonly BackendView[], st: LardState<E>, p: P) => BackendView | null,
+): Scheduler<unknown> {
+  return {
+    init: (backends: readonly BackendView[], now: number): LardState<E> =>
+      ({ targets: new Map(), sweepAt: now + 60_000, pos: positionsOf(backends), idHash: new Map() }),
+    pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pickFn(ctx, backends, s as LardState<E>, params),
+    onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
+      (s as LardState<E>).pos = positionsOf(backends);
+      return s;
+    },
+    admissionLimit: (_s: unknown, backends: readonly BackendView[]) => admissionLimit(params, backends),
+  };
 }

@@ -4,9 +4,9 @@
 // loaded member. With no trigger it decides exactly like lard.
 import { murmur3 } from './hash.js';
 import {
-  admissionLimit, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams,
+  lardScheduler, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams, type LardState,
 } from './lard-core.js';
-import { locate, positionsOf } from './locate.js';
+import { locate } from './locate.js';
 import { num } from './params.js';
 import { available, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 
@@ -22,12 +22,7 @@ interface Entry {
   lastUse: number;
 }
 
-interface State {
-  targets: Map<string, Entry>;
-  sweepAt: number;
-  pos: Map<string, number>;
-  idHash: Map<string, number>;
-}
+type State = LardState<Entry>;
 
 /** Most loaded member with weight > 0 (normalised load/w, cross-multiplied); ties → earliest added. */
 function mostLoaded(ms: readonly BackendView[]): BackendView | null {
@@ -108,17 +103,5 @@ export const lardR: SchedulerDef<LardRParams> = {
     const base = parseLard(raw, at, problems);
     return { ...base, replicaTtl: num(raw, 'replicaTtl', at, problems, 20, { min: 0 }) };
   },
-  create(params) {
-    return {
-      init: (backends: readonly BackendView[], now: number): State =>
-        ({ targets: new Map(), sweepAt: now + 60_000, pos: positionsOf(backends), idHash: new Map() }),
-      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, params),
-      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-        const st = s as State;
-        st.pos = positionsOf(backends);
-        return st;
-      },
-      admissionLimit: (_s: unknown, backends: readonly BackendView[]) => admissionLimit(params, backends),
-    };
-  },
+  create: (params) => lardScheduler(params, pick),
 };

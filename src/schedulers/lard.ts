@@ -3,9 +3,9 @@
 // T_high while another is below T_low, or reaches 2·T_high. The router admits at most S requests.
 import { murmur3 } from './hash.js';
 import {
-  admissionLimit, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams,
+  lardScheduler, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams, type LardState,
 } from './lard-core.js';
-import { locate, positionsOf } from './locate.js';
+import { locate } from './locate.js';
 import { eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 
 interface Entry {
@@ -13,12 +13,7 @@ interface Entry {
   lastUse: number;
 }
 
-interface State {
-  targets: Map<string, Entry>;
-  sweepAt: number;
-  pos: Map<string, number>;
-  idHash: Map<string, number>;
-}
+type State = LardState<Entry>;
 
 function pick(ctx: PickContext, backends: readonly BackendView[], st: State, p: LardParams): BackendView | null {
   const key = ctx.key;
@@ -42,17 +37,5 @@ export const lard: SchedulerDef<LardParams> = {
   hashing: true,
   params: ['tLow', 'tHigh', 'admission', 'maxTargets', 'targetTtl'],
   parse: parseLard,
-  create(params) {
-    return {
-      init: (backends: readonly BackendView[], now: number): State =>
-        ({ targets: new Map(), sweepAt: now + 60_000, pos: positionsOf(backends), idHash: new Map() }),
-      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, params),
-      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-        const st = s as State;
-        st.pos = positionsOf(backends);
-        return st;
-      },
-      admissionLimit: (_s: unknown, backends: readonly BackendView[]) => admissionLimit(params, backends),
-    };
-  },
+  create: (params) => lardScheduler(params, pick),
 };
