@@ -9,7 +9,6 @@ export const ERRORS = {
   SY_ERR_UPSTREAM_CONNECT: { status: 502, text: 'backend refused or reset the connection' },
   SY_ERR_UPSTREAM_RESET: { status: 502, text: 'backend closed the connection early' },
   SY_ERR_UPSTREAM_TIMEOUT: { status: 504, text: 'backend did not answer in time' },
-  SY_ERR_SHUTTING_DOWN: { status: 503, text: 'router is shutting down' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

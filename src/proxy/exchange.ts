@@ -62,8 +62,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private error: ErrorCode | undefined;
   private status = 0;
   private resumeFn: (() => void) | undefined;
-  /** Extra response headers (e.g. an affinity Set-Cookie). */
-  extraHeaders: string[] | undefined;
   /** The pool's affinity input (set by the router when the pool has affinity). */
   aff: AffinityInput | undefined;
   private affCookie: string | undefined;
@@ -174,7 +172,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (contentType !== undefined && (this.pool.spec.learnMime || this.router.current.config.learnMime)) {
       this.router.learned.learn(this.facts.path, contentType);
     }
-    if (this.extraHeaders) headers.push(...this.extraHeaders);
     if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
     const res = this.res;
     if (this.done || res.destroyed) return false;
