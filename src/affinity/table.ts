@@ -3,9 +3,12 @@
 // cookie or header value → backend). Bounded by maxEntries with least-recently-used (second-chance) eviction;
 // expiry is lazy (checked on look-up) plus an incremental sweep — no timer per entry.
 //
-// Layout: one Map per (pool, kind) from the client string to a slot — a look-up allocates nothing —
+// Layout: one index per (pool, kind) from the client string to a slot (slot-index.ts: IPv4 keys in a
+// typed open-addressing table, others in a Map) — a look-up allocates nothing —
 // and the per-slot fields interleaved in one typed buffer (expiry, doubly linked LRU list, backend,
 // live-connection count, group), so 1M entries stay small, GC-light and cache-friendly.
+
+import { SlotIndex } from './slot-index.js';
 
 export type PinKind = 'connection' | 'client' | 'cookie' | 'header';
 
@@ -54,8 +57,8 @@ export class AffinityTable {
   private graceMs: number;
   private maxEntries: number;
 
-  /** One map per group (pool index × 4 + kind): client → slot. */
-  private readonly maps: Map<string, number>[] = [];
+  /** One index per group (pool index × 4 + kind): client → slot. */
+  private readonly maps: SlotIndex[] = [];
   private size_ = 0;
   private keys: (string | undefined)[] = [];
   // Per slot, 32 bytes in one buffer (a cache line holds two slots): f64[4s] expiry (ms);
@@ -336,7 +339,7 @@ export class AffinityTable {
       p = this.poolNames.length;
       this.poolIndex.set(pool, p);
       this.poolNames.push(pool);
-      for (let k = 0; k < 4; k++) this.maps.push(new Map());
+      for (let k = 0; k < 4; k++) this.maps.push(new SlotIndex());
       this.backendIndex.push(new Map());
     }
     this.lastPool = pool;
@@ -344,7 +347,7 @@ export class AffinityTable {
     return p;
   }
 
-  private group(pool: string, kind: PinKind): Map<string, number> {
+  private group(pool: string, kind: PinKind): SlotIndex {
     return this.maps[this.poolIdx(pool) * 4 + KIND_CODE[kind]]!;
   }
 
