@@ -1,6 +1,6 @@
 // Scheduler pick cost: ns per pick at 8 and 64 backends for every registered scheduler, plus the
 // cost of a table/ring rebuild after a weight change (Maglev's is the expensive one).
-// Build first:  npx tsc -p .   then:  node bench/schedulers.mjs [--picks 1000000]
+// Build first:  npx tsc -p .   then:  node --expose-gc bench/schedulers.mjs [--picks 1000000]
 import { cpus, loadavg } from 'node:os';
 import { allSchedulers } from '../dist/schedulers/registry.js';
 import { seededRng } from '../dist/schedulers/rng.js';
@@ -72,6 +72,19 @@ function pickOnly(def, n) {
   });
   if (sink === 0) throw new Error(`${def.name}: no picks`);
   return ns;
+}
+
+/** Bytes allocated per pick at n backends: a short run between two forced GCs (needs --expose-gc). */
+function allocPerPick(def, n) {
+  if (!globalThis.gc) return undefined;
+  const { s, bs, st } = setup(def, n);
+  for (let i = 0; i < 20_000; i++) s.pick(ctxs[i & 4095], bs, st); // warm: tables, maps, JIT
+  const k = 20_000;
+  globalThis.gc();
+  const m0 = process.memoryUsage().heapUsed;
+  for (let i = 0; i < k; i++) s.pick(ctxs[i & 4095], bs, st);
+  const m1 = process.memoryUsage().heapUsed;
+  return Math.max(0, (m1 - m0) / k);
 }
 
 /** Closed loop: pick, dispatch (onStart) and complete the oldest of 2·n outstanding (onEnd). */
@@ -159,6 +172,7 @@ for (const def of allSchedulers()) {
     r[`loop${n}`] = closedLoop(def, n);
     r[`rb${n}`] = rebuild(def, n);
   }
+  r.alloc64 = allocPerPick(def, 64);
   rows.push(r);
 }
 
@@ -167,10 +181,10 @@ const load = loadavg()[0].toFixed(2);
 console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${load} at start`);
 console.log(`CPU time (user + system) per operation; ${PICKS} picks per cell, fastest of ${REPS}; ${KEYS} keys (skewed); weights 1/2/3 cycling; defaults for every parameter`);
 console.log(`calibration: an inlined 64-backend wlc scan costs ${base.toFixed(0)} ns here\n`);
-console.log('| scheduler | ns/pick, 8 backends | ns/pick, 64 backends | ns/(pick+start+end), 8 | ns/(pick+start+end), 64 | rebuild µs, 8 | rebuild µs, 64 |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| scheduler | ns/pick, 8 backends | ns/pick, 64 backends | ns/(pick+start+end), 8 | ns/(pick+start+end), 64 | rebuild µs, 8 | rebuild µs, 64 | bytes allocated/pick, 64 |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| \`${r.name}\` | ${f(r.pick8)} | ${f(r.pick64)} | ${f(r.loop8)} | ${f(r.loop64)} | ${f(r.rb8, 1)} | ${f(r.rb64, 1)} |`);
+  console.log(`| \`${r.name}\` | ${f(r.pick8)} | ${f(r.pick64)} | ${f(r.loop8)} | ${f(r.loop64)} | ${f(r.rb8, 1)} | ${f(r.rb64, 1)} | ${r.alloc64 === undefined ? 'run with --expose-gc' : f(r.alloc64)} |`);
 }
 const slow = rows.filter((r) => r.pick64 >= 1000);
 console.log(slow.length ? `\nOVER 1 µs at 64 backends: ${slow.map((r) => r.name).join(', ')}` : '\nevery pick < 1 µs on average at 64 backends');
