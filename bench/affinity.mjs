@@ -40,13 +40,22 @@ for (let i = 0; i < M; i++) order[i] = Math.floor(rnd() * N);
 // leaves out the time other processes held the cores
 function timeIt(label, fn) {
   fn(Math.min(M, 100_000)); // warm-up
+  // bytes allocated per op: a short run between two forced GCs (needs --expose-gc)
+  let alloc = '';
+  if (globalThis.gc) {
+    const k = 20_000;
+    globalThis.gc();
+    const m0 = process.memoryUsage().heapUsed;
+    fn(k);
+    alloc = `   ${Math.max(0, (process.memoryUsage().heapUsed - m0) / k).toFixed(0).padStart(4)} B/op allocated`;
+  }
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   fn(M);
   const c = process.cpuUsage(c0);
   const wall = ((performance.now() - t0) * 1e6) / M;
   const cpu = ((c.user + c.system) * 1e3) / M;
-  process.stdout.write(`${label.padEnd(28)}${cpu.toFixed(0).padStart(6)} ns/op CPU   ${wall.toFixed(0).padStart(6)} ns/op wall\n`);
+  process.stdout.write(`${label.padEnd(28)}${cpu.toFixed(0).padStart(6)} ns/op CPU   ${wall.toFixed(0).padStart(6)} ns/op wall${alloc}\n`);
   return cpu;
 }
 
