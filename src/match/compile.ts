@@ -17,6 +17,8 @@ export interface CompiledRoute {
   index: number;
   pool: string;
   checks: readonly Check[];
+  /** First path segments every request this route can match must start with; null when any path can. */
+  firstSegments: readonly string[] | null;
   /** Human text of the whole match, e.g. `path ~ /cgi-bin/** and method = GET`. */
   describe: string;
 }
@@ -61,6 +63,27 @@ function literalPrefix(glob: string, nocase: boolean): string {
   if (nocase || !glob.startsWith('/') || glob.includes('\\')) return '';
   const base = picomatch.scan(glob).base;
   return base.startsWith('/') && glob.startsWith(base) ? base : '';
+}
+
+/**
+ * The first path segment of every glob's literal prefix (`/svc/**` and `/svc/*.json` → `svc`), or
+ * null when some glob has none (`/**`, `/a*`, `{/a,/b}`): then the route is tried for any path.
+ */
+function firstSegments(globs: readonly string[]): string[] | null {
+  const out: string[] = [];
+  for (const g of globs) {
+    const prefix = literalPrefix(g, false);
+    const seg = prefix.slice(1).split('/')[0]!;
+    if (seg === '') return null;
+    out.push(seg);
+  }
+  return out;
+}
+
+/** The first segment of a normalised path: `/svc/a/b` → `svc`. */
+export function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end === -1 ? path.slice(1) : path.slice(1, end);
 }
 
 function globCheck(field: Field, globs: string | string[], get: (f: RequestFacts) => string | undefined, nocase: boolean): Check {
@@ -129,18 +152,28 @@ function compileRoute(r: Route): CompiledRoute {
     index: r.index,
     pool: r.pool,
     checks,
+    firstSegments: m.path === undefined ? null : firstSegments(list(m.path)),
     describe: checks.length ? checks.map((c) => c.describe).join(' and ') : 'any request',
   };
 }
 
 export class Matcher {
   readonly routes: readonly CompiledRoute[];
+  /** Per first path segment named by some route: the routes, in order, that a path there can match. */
+  private readonly bySegment = new Map<string, readonly CompiledRoute[]>();
+  /** The routes a path whose first segment no route names can match. */
+  private readonly anySegment: readonly CompiledRoute[];
+
   constructor(routes: readonly Route[]) {
     this.routes = routes.map(compileRoute);
+    this.anySegment = this.routes.filter((r) => r.firstSegments === null);
+    const segs = new Set(this.routes.flatMap((r) => r.firstSegments ?? []));
+    for (const seg of segs) this.bySegment.set(seg, this.routes.filter((r) => r.firstSegments === null || r.firstSegments.includes(seg)));
   }
 
+  /** First route whose checks all hold; routes whose path globs cannot match this path's first segment are skipped. */
   match(f: RequestFacts): CompiledRoute | null {
-    const rs = this.routes;
+    const rs = this.bySegment.size === 0 ? this.routes : (this.bySegment.get(firstSegment(f.path)) ?? this.anySegment);
     outer: for (let i = 0; i < rs.length; i++) {
       const cs = rs[i]!.checks;
       for (let j = 0; j < cs.length; j++) if (!cs[j]!.test(f)) continue outer;
