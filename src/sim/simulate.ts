@@ -22,20 +22,13 @@ export interface SimConfig {
   onProgress?: (done: number) => void;
 }
 
-export interface ResultRow {
-  scheduler: string;
-  backends: number;
-  hitRatio: number;
-  byteHitRatio: number;
-  requestImbalance: number;
-  workImbalance: number;
-  throughput: number;
+/** One scheduler's figures in the report (and in `--json`). */
+export interface ResultRow
+  extends Pick<RunResult, 'scheduler' | 'backends' | 'hitRatio' | 'byteHitRatio' | 'requestImbalance' | 'workImbalance' | 'throughput' | 'meanResponseMs' | 'unserved'> {
   /** throughput / wrr's at the same N; null when wrr is not registered. */
   speedup: number | null;
   /** Share of keys that move when one backend is removed; null for N = 1. */
   remapFraction: number | null;
-  meanResponseMs: number;
-  unserved: number;
 }
 
 export interface ClusterFacts {

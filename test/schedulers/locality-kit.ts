@@ -2,17 +2,11 @@
 // and a harness around one scheduler instance that dispatches and completes requests.
 import { expect } from 'vitest';
 import { seededRng } from '../../src/schedulers/rng.js';
-import type { BackendStatus, BackendView, PickContext, Problem, Scheduler, SchedulerDef } from '../../src/schedulers/types.js';
+import type { TB } from './core-kit.js';
+import type { BackendView, PickContext, Problem, Scheduler, SchedulerDef } from '../../src/schedulers/types.js';
 
-export interface B {
-  id: string;
-  weight: number;
-  lastWeight: number;
-  state: BackendStatus;
-  active: number;
-  inactive: number;
-  overloaded: boolean;
-}
+/** A mutable backend view (the same shape as core-kit's). */
+export type B = TB;
 
 export const backend = (id: string, weight = 1): B =>
   ({ id, weight, lastWeight: weight > 0 ? weight : 1, state: 'active', active: 0, inactive: 0, overloaded: false });
