@@ -1,7 +1,8 @@
 // Client key → table slot. Canonical dotted-quad IPv4 keys (what 'client' templates and most
 // connection labels are keyed by) live in an open-addressing table over their 32-bit value: one
-// probe into a typed array, where a string-keyed Map with a million entries hashes the string and
-// follows pointers to compare it. Every other key uses a Map.
+// probe into one typed array holding key and slot side by side (one cache line), where a
+// string-keyed Map with a million entries hashes the string and follows pointers to compare it.
+// Every other key uses a Map. Callers that already hold the value (ipv4Value) use the *V methods.
 import { fmix32 } from '../schedulers/hash.js';
 
 /** The 32-bit value of a canonical dotted quad ("10.0.0.7", no leading zeros), else -1. */
@@ -30,11 +31,15 @@ export function ipv4Value(k: string): number {
   return v * 256 + part;
 }
 
+/** The dotted quad of a 32-bit value (the inverse of ipv4Value; int32 values are taken unsigned). */
+export function ipv4String(v: number): string {
+  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
 export class SlotIndex {
   private readonly other = new Map<string, number>();
-  /** key values (as int32) and slot + 1 (0: empty), linear probing */
-  private keys = new Int32Array(16);
-  private slots = new Int32Array(16);
+  /** [2j] key value (as int32), [2j+1] slot + 1 (0: empty); linear probing */
+  private tab = new Int32Array(32);
   private mask = 15;
   private count = 0;
 
@@ -44,82 +49,87 @@ export class SlotIndex {
 
   get(k: string): number | undefined {
     const v = ipv4Value(k);
-    if (v < 0) return this.other.get(k);
-    const key = v | 0;
-    const keys = this.keys;
-    const slots = this.slots;
-    for (let j = fmix32(key) & this.mask; ; j = (j + 1) & this.mask) {
-      const s = slots[j]!;
-      if (s === 0) return undefined;
-      if (keys[j] === key) return s - 1;
-    }
+    return v < 0 ? this.other.get(k) : this.getV(v);
   }
 
   set(k: string, slot: number): void {
     const v = ipv4Value(k);
-    if (v < 0) {
-      this.other.set(k, slot);
-      return;
-    }
-    if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    this.put(v | 0, slot + 1);
+    if (v < 0) this.other.set(k, slot);
+    else this.setV(v, slot);
   }
 
   delete(k: string): boolean {
     const v = ipv4Value(k);
-    if (v < 0) return this.other.delete(k);
+    return v < 0 ? this.other.delete(k) : this.deleteV(v);
+  }
+
+  /** get for a key's ipv4Value (≥ 0). */
+  getV(v: number): number | undefined {
     const key = v | 0;
-    const { keys, slots, mask } = this;
+    const tab = this.tab;
+    const mask = this.mask;
+    for (let j = fmix32(key) & mask; ; j = (j + 1) & mask) {
+      const s = tab[2 * j + 1]!;
+      if (s === 0) return undefined;
+      if (tab[2 * j] === key) return s - 1;
+    }
+  }
+
+  setV(v: number, slot: number): void {
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
+    this.put(v | 0, slot + 1);
+  }
+
+  deleteV(v: number): boolean {
+    const key = v | 0;
+    const { tab, mask } = this;
     let i = fmix32(key) & mask;
     for (; ; i = (i + 1) & mask) {
-      if (slots[i] === 0) return false;
-      if (keys[i] === key) break;
+      if (tab[2 * i + 1] === 0) return false;
+      if (tab[2 * i] === key) break;
     }
-    slots[i] = 0;
+    tab[2 * i + 1] = 0;
     this.count--;
     // backward-shift deletion: pull later members of the probe run into the hole
-    for (let k2 = (i + 1) & mask; slots[k2] !== 0; k2 = (k2 + 1) & mask) {
-      const home = fmix32(keys[k2]!) & mask;
-      const stays = i <= k2 ? home > i && home <= k2 : home > i || home <= k2;
+    for (let k = (i + 1) & mask; tab[2 * k + 1] !== 0; k = (k + 1) & mask) {
+      const home = fmix32(tab[2 * k]!) & mask;
+      const stays = i <= k ? home > i && home <= k : home > i || home <= k;
       if (stays) continue;
-      keys[i] = keys[k2]!;
-      slots[i] = slots[k2]!;
-      slots[k2] = 0;
-      i = k2;
+      tab[2 * i] = tab[2 * k]!;
+      tab[2 * i + 1] = tab[2 * k + 1]!;
+      tab[2 * k + 1] = 0;
+      i = k;
     }
     return true;
   }
 
   clear(): void {
     this.other.clear();
-    this.slots.fill(0);
+    this.tab.fill(0);
     this.count = 0;
   }
 
   private put(key: number, slotPlus1: number): void {
-    const { keys, slots, mask } = this;
+    const { tab, mask } = this;
     for (let j = fmix32(key) & mask; ; j = (j + 1) & mask) {
-      if (slots[j] === 0) {
-        keys[j] = key;
-        slots[j] = slotPlus1;
+      if (tab[2 * j + 1] === 0) {
+        tab[2 * j] = key;
+        tab[2 * j + 1] = slotPlus1;
         this.count++;
         return;
       }
-      if (keys[j] === key) {
-        slots[j] = slotPlus1;
+      if (tab[2 * j] === key) {
+        tab[2 * j + 1] = slotPlus1;
         return;
       }
     }
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldSlots = this.slots;
-    const size = oldSlots.length * 2;
-    this.keys = new Int32Array(size);
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
+    const old = this.tab;
+    this.tab = new Int32Array(old.length * 2);
+    this.mask = old.length - 1;
     this.count = 0;
-    for (let j = 0; j < oldSlots.length; j++) if (oldSlots[j] !== 0) this.put(oldKeys[j]!, oldSlots[j]!);
+    for (let j = 0; j < old.length; j += 2) if (old[j + 1] !== 0) this.put(old[j]!, old[j + 1]!);
   }
 }

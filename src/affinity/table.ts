@@ -1,21 +1,25 @@
 // The process-wide affinity table, modelled on the IPVS connection table: connection entries
 // ((client connection, pool) → backend) and persistence templates ((pool, masked client address),
-// cookie or header value → backend). Bounded by maxEntries with least-recently-used (second-chance) eviction;
-// expiry is lazy (checked on look-up) plus an incremental sweep — no timer per entry.
+// cookie or header value → backend). Bounded by maxEntries with CLOCK eviction (the second-chance
+// approximation of least-recently-used); expiry is lazy (checked on look-up) plus an incremental
+// sweep — no timer per entry.
 //
 // Layout: one index per (pool, kind) from the client string to a slot (slot-index.ts: IPv4 keys in a
-// typed open-addressing table, others in a Map) — a look-up allocates nothing —
-// and the per-slot fields interleaved in one typed buffer (expiry, doubly linked LRU list, backend,
-// live-connection count, group), so 1M entries stay small, GC-light and cache-friendly.
+// typed open-addressing table, others in a Map) — a look-up allocates nothing — and the per-slot
+// fields interleaved in one typed buffer, so 1M entries stay small, GC-light and cache-friendly.
+// IPv4 keys are kept as their 32-bit value only (no string per entry). Eviction walks the slots in
+// order (the clock hand) rather than a linked list, so it reads memory sequentially: a look-up hit
+// costs two cache misses (index, slot) and an insert that evicts costs two more (index, the evicted
+// key's index bucket).
 
-import { SlotIndex } from './slot-index.js';
+import { SlotIndex, ipv4String, ipv4Value } from './slot-index.js';
 
 export type PinKind = 'connection' | 'client' | 'cookie' | 'header';
 
 export interface AffinityTableOptions {
   /** Seconds a template lives after its last use. */
   timeout: number;
-  /** Entry bound; the least recently used entry goes first. */
+  /** Entry bound; at the bound an entry not used since the clock hand last passed goes (≈ least recently used). */
   maxEntries: number;
   /** Seconds a connection entry outlives its connection (IPVS FIN_WAIT; default 10). */
   finTimeout?: number;
@@ -50,6 +54,19 @@ export interface AffinityEntry {
 const KINDS: readonly PinKind[] = ['connection', 'client', 'cookie', 'header'];
 const KIND_CODE: Record<PinKind, number> = { connection: 0, client: 1, cookie: 2, header: 3 };
 const NONE = -1;
+// Per slot, 32 bytes in one buffer (a cache line holds two slots): f64[4s] expiry (ms);
+// i32[8s+2] backend index, [8s+3] IPv4 key value, [8s+4] group (pool index × 4 + kind; -1: free slot),
+// [8s+5] flags; f64[4s+3] when the entry was last written to the shared store (ms).
+const BACKEND = 2;
+const KEY = 3;
+const GROUP = 4;
+const FLAGS = 5;
+// flags: bit 0 referenced since the clock hand last passed, bit 1 key kept as an IPv4 value,
+// bits 2+ live connections controlled by the entry (capped at MAX_LIVE)
+const REF = 1;
+const V4 = 2;
+const LIVE = 4;
+const MAX_LIVE = 65535;
 
 export class AffinityTable {
   private timeoutMs: number;
@@ -60,20 +77,15 @@ export class AffinityTable {
   /** One index per group (pool index × 4 + kind): client → slot. */
   private readonly maps: SlotIndex[] = [];
   private size_ = 0;
+  /** Per slot: the client key, unless it is kept as an IPv4 value. */
   private keys: (string | undefined)[] = [];
-  // Per slot, 32 bytes in one buffer (a cache line holds two slots): f64[4s] expiry (ms);
-  // i32[8s+2] LRU prev, [8s+3] LRU next, [8s+4] backend index, [8s+5] live connections, [8s+6] group,
-  // [8s+7] referenced since it was last moved to the front of the LRU list.
   private buf: ArrayBuffer;
   private f64: Float64Array;
   private i32: Int32Array;
-  /** When the entry was last written to the shared store (ms); allocated on first use (stores only). */
-  private stamp: Float64Array | undefined;
   private cap: number;
   private used = 0; // slots ever handed out (high-water mark)
   private readonly free: number[] = [];
-  private head = NONE; // most recently used
-  private tail = NONE; // least recently used
+  private hand = 0; // clock hand: the next eviction candidate
   private cursor = 0; // sweep position
 
   private readonly poolIndex = new Map<string, number>();
@@ -113,7 +125,7 @@ export class AffinityTable {
     this.finMs = (opts.finTimeout ?? 10) * 1000;
     this.graceMs = (opts.controlGrace ?? 60) * 1000;
     this.maxEntries = opts.maxEntries;
-    while (this.size_ > this.maxEntries) this.evictTail();
+    while (this.size_ > this.maxEntries) this.free.push(this.evict());
   }
 
   get size(): number {
@@ -130,20 +142,20 @@ export class AffinityTable {
       return undefined;
     }
     const i = s * 8;
-    if (this.i32[i + 5] === 0 && this.f64[s * 4]! <= now) {
+    if (this.i32[i + FLAGS]! < LIVE && this.f64[s * 4]! <= now) {
       this.expirations++;
       this.remove(s);
       this.misses++;
       return undefined;
     }
-    const b = this.i32[i + 4]!;
+    const b = this.i32[i + BACKEND]!;
     if (!this.backendValid[b]) {
       this.remove(s);
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.i32[i + 7] = 1; // referenced: the LRU list is reordered lazily, at eviction (second chance)
+    this.i32[i + FLAGS] |= REF; // spares it the next time the clock hand passes
     if (kind !== 'connection') this.f64[s * 4] = now + this.timeoutMs;
     return this.backendIds[b];
   }
@@ -152,8 +164,8 @@ export class AffinityTable {
   peek(pool: string, kind: PinKind, client: string, now: number): string | undefined {
     const s = this.group(pool, kind).get(client);
     if (s === undefined) return undefined;
-    if (this.i32[s * 8 + 5] === 0 && this.f64[s * 4]! <= now) return undefined;
-    const b = this.i32[s * 8 + 4]!;
+    if (this.i32[s * 8 + FLAGS]! < LIVE && this.f64[s * 4]! <= now) return undefined;
+    const b = this.i32[s * 8 + BACKEND]!;
     return this.backendValid[b] ? this.backendIds[b] : undefined;
   }
 
@@ -161,21 +173,27 @@ export class AffinityTable {
   pin(pool: string, kind: PinKind, client: string, backendId: string, now: number, conn?: number): void {
     const g = this.poolIdx(pool) * 4 + KIND_CODE[kind];
     const m = this.maps[g]!;
-    let s = m.get(client);
+    const v = ipv4Value(client);
+    let s = v < 0 ? m.get(client) : m.getV(v);
+    let i32 = this.i32;
     if (s === undefined) {
-      if (this.size_ >= this.maxEntries) this.evictTail();
-      s = this.alloc();
-      this.keys[s] = client;
-      m.set(client, s);
+      s = this.size_ >= this.maxEntries ? this.evict() : this.alloc();
+      i32 = this.i32; // alloc may have grown the buffer
+      if (v < 0) {
+        this.keys[s] = client;
+        m.set(client, s);
+        i32[s * 8 + FLAGS] = 0;
+      } else {
+        m.setV(v, s);
+        i32[s * 8 + KEY] = v | 0;
+        i32[s * 8 + FLAGS] = V4;
+      }
+      i32[s * 8 + GROUP] = g;
+      this.f64[s * 4 + 3] = 0;
       this.size_++;
-      this.i32[s * 8 + 5] = 0;
-      this.i32[s * 8 + 6] = g;
-      this.i32[s * 8 + 7] = 0;
-      if (this.stamp !== undefined) this.stamp[s] = 0;
       this.counts[g & 3]!++;
-      this.linkFront(s);
-    } else this.toFront(s);
-    this.i32[s * 8 + 4] = this.internBackend(pool, backendId);
+    } else i32[s * 8 + FLAGS] |= REF;
+    i32[s * 8 + BACKEND] = this.internBackend(pool, backendId);
     this.f64[s * 4] = now + (kind === 'connection' ? this.finMs : this.timeoutMs);
     if (conn !== undefined && conn > 0) this.attach(conn, g, client, s);
   }
@@ -201,9 +219,8 @@ export class AffinityTable {
   due(pool: string, kind: PinKind, client: string, now: number, maxAgeMs: number): boolean {
     const s = this.group(pool, kind).get(client);
     if (s === undefined) return false;
-    const st = (this.stamp ??= new Float64Array(this.cap));
-    if (now - st[s]! < maxAgeMs) return false;
-    st[s] = now;
+    if (now - this.f64[s * 4 + 3]! < maxAgeMs) return false;
+    this.f64[s * 4 + 3] = now;
     return true;
   }
 
@@ -216,8 +233,8 @@ export class AffinityTable {
     this.conns.delete(conn);
     for (const { g, c } of held) {
       const s = this.maps[g]!.get(c);
-      if (s === undefined || this.i32[s * 8 + 5] === 0) continue;
-      if (--this.i32[s * 8 + 5]! === 0) {
+      if (s === undefined || this.i32[s * 8 + FLAGS]! < LIVE) continue;
+      if ((this.i32[s * 8 + FLAGS]! -= LIVE) < LIVE) {
         this.f64[s * 4] = (g & 3) === 0 ? now + this.finMs : Math.max(this.f64[s * 4]!, now + this.graceMs);
       }
     }
@@ -233,8 +250,8 @@ export class AffinityTable {
       for (const { g, c } of held) {
         if (g !== p * 4) continue;
         const s = m.get(c);
-        if (s === undefined || this.i32[s * 8 + 5]! === 0) continue;
-        const b = this.i32[s * 8 + 4]!;
+        if (s === undefined || this.i32[s * 8 + FLAGS]! < LIVE) continue;
+        const b = this.i32[s * 8 + BACKEND]!;
         if (this.backendValid[b] && this.backendIds[b] === backendId) n++;
       }
     }
@@ -274,7 +291,7 @@ export class AffinityTable {
     for (let i = 0; i < maxSlots && i < end; i++) {
       if (this.cursor >= end) this.cursor = 0;
       const s = this.cursor++;
-      if (this.keys[s] !== undefined && this.i32[s * 8 + 5] === 0 && this.f64[s * 4]! <= now) {
+      if (this.i32[s * 8 + GROUP]! >= 0 && this.i32[s * 8 + FLAGS]! < LIVE && this.f64[s * 4]! <= now) {
         this.remove(s);
         this.expirations++;
         n++;
@@ -292,27 +309,42 @@ export class AffinityTable {
     };
   }
 
-  /** Entries, most recently used first (to second-chance precision; expired ones left out). */
+  /**
+   * Entries, latest expiry first (for templates: most recently used first); expired ones left out.
+   * A scan of every slot: for the admin API, not the request path.
+   */
   list(now: number, opts: { pool?: string; kind?: PinKind; limit?: number } = {}): AffinityEntry[] {
     const limit = opts.limit ?? 1000;
-    const out: AffinityEntry[] = [];
     const want = opts.pool === undefined ? undefined : this.poolIndex.get(opts.pool);
-    if (opts.pool !== undefined && want === undefined) return out;
-    for (let s = this.head; s !== NONE && out.length < limit; s = this.i32[s * 8 + 3]!) {
-      const live = this.i32[s * 8 + 5]!;
-      if (live === 0 && this.f64[s * 4]! <= now) continue;
-      const b = this.i32[s * 8 + 4]!;
-      if (!this.backendValid[b]) continue;
-      const g = this.i32[s * 8 + 6]!;
-      const kind = KINDS[g & 3]!;
-      if (opts.kind !== undefined && kind !== opts.kind) continue;
-      if (want !== undefined && g >> 2 !== want) continue;
-      out.push({
-        pool: this.poolNames[g >> 2]!, kind, client: this.keys[s]!, backend: this.backendIds[b]!,
-        expiresIn: live > 0 ? null : Math.round(this.f64[s * 4]! - now) / 1000, live,
-      });
+    if (opts.pool !== undefined && want === undefined) return [];
+    const { i32, f64 } = this;
+    const picked: number[] = [];
+    for (let s = 0; s < this.used; s++) {
+      const g = i32[s * 8 + GROUP]!;
+      if (g < 0 || (want !== undefined && g >> 2 !== want)) continue;
+      if (opts.kind !== undefined && KINDS[g & 3] !== opts.kind) continue;
+      if (i32[s * 8 + FLAGS]! < LIVE && f64[s * 4]! <= now) continue;
+      if (!this.backendValid[i32[s * 8 + BACKEND]!]) continue;
+      picked.push(s);
     }
-    return out;
+    if (picked.length > limit) {
+      // keep the `limit` latest expiries without sorting every entry: the cut-off from a typed sort
+      const at = Float64Array.from(picked, (s) => f64[s * 4]!).sort()[picked.length - limit]!;
+      const kept = picked.filter((s) => f64[s * 4]! > at);
+      for (const s of picked) if (kept.length < limit && f64[s * 4] === at) kept.push(s);
+      picked.length = 0;
+      picked.push(...kept);
+    }
+    picked.sort((a, b) => f64[b * 4]! - f64[a * 4]! || b - a);
+    return picked.map((s) => {
+      const g = i32[s * 8 + GROUP]!;
+      const live = i32[s * 8 + FLAGS]! >>> 2;
+      return {
+        pool: this.poolNames[g >> 2]!, kind: KINDS[g & 3]!, client: this.keyOf(s),
+        backend: this.backendIds[i32[s * 8 + BACKEND]!]!,
+        expiresIn: live > 0 ? null : Math.round(f64[s * 4]! - now) / 1000, live,
+      };
+    });
   }
 
   clear(): void {
@@ -321,7 +353,7 @@ export class AffinityTable {
     this.keys = [];
     this.free.length = 0;
     this.used = 0;
-    this.head = this.tail = NONE;
+    this.hand = 0;
     this.cursor = 0;
     this.conns.clear();
     this.counts = [0, 0, 0, 0];
@@ -367,15 +399,16 @@ export class AffinityTable {
     let held = this.conns.get(conn);
     if (held === undefined) this.conns.set(conn, (held = []));
     const known = held.some((h) => h.g === g && h.c === c);
-    if (known && this.i32[s * 8 + 5]! > 0) return;
+    if (known && this.i32[s * 8 + FLAGS]! >= LIVE) return;
     if (!known) held.push({ g, c });
-    if (this.i32[s * 8 + 5]! < 65535) this.i32[s * 8 + 5]!++;
+    if (this.i32[s * 8 + FLAGS]! >>> 2 < MAX_LIVE) this.i32[s * 8 + FLAGS] += LIVE;
   }
 
   private alloc(): number {
     const f = this.free.pop();
     if (f !== undefined) return f;
     if (this.used === this.cap) this.grow();
+    this.keys.push(undefined); // keeps the array packed: keys[s] exists for every slot handed out
     return this.used++;
   }
 
@@ -386,64 +419,50 @@ export class AffinityTable {
     this.buf = buf;
     this.f64 = new Float64Array(buf);
     this.i32 = new Int32Array(buf);
-    if (this.stamp !== undefined) {
-      const stamp = new Float64Array(cap);
-      stamp.set(this.stamp);
-      this.stamp = stamp;
-    }
     this.cap = cap;
   }
 
   /**
-   * Evict the least recently used entry. Hits only mark an entry referenced (no list surgery on
-   * the hot path); a referenced entry reaching the tail is moved to the front with its mark cleared
-   * — the second-chance (CLOCK) form of LRU. At most one pass over the list.
+   * Evict one entry and return its (now unoccupied) slot: the clock hand walks the slots in order,
+   * clearing the referenced bit of entries used since it last passed and taking the first entry
+   * that was not — the CLOCK approximation of least-recently-used. At most two turns.
    */
-  private evictTail(): void {
+  private evict(): number {
+    const i32 = this.i32;
     for (;;) {
-      const s = this.tail;
-      if (s === NONE) return;
-      if (this.i32[s * 8 + 7] === 1 && this.head !== s) {
-        this.i32[s * 8 + 7] = 0;
-        this.toFront(s);
+      if (this.hand >= this.used) this.hand = 0;
+      const s = this.hand++;
+      const f = i32[s * 8 + FLAGS]!;
+      if (i32[s * 8 + GROUP]! < 0) continue;
+      if ((f & REF) !== 0) {
+        i32[s * 8 + FLAGS] = f & ~REF;
         continue;
       }
-      this.remove(s);
+      this.drop(s);
       this.evictions++;
-      return;
+      return s;
     }
   }
 
   private remove(s: number): void {
-    const g = this.i32[s * 8 + 6]!;
-    this.maps[g]!.delete(this.keys[s]!);
-    this.keys[s] = undefined;
-    this.size_--;
-    this.counts[g & 3]!--;
-    this.unlink(s);
+    this.drop(s);
     this.free.push(s);
   }
 
-  private linkFront(s: number): void {
-    this.i32[s * 8 + 2] = NONE;
-    this.i32[s * 8 + 3] = this.head;
-    if (this.head !== NONE) this.i32[this.head * 8 + 2] = s;
-    this.head = s;
-    if (this.tail === NONE) this.tail = s;
+  /** Take the entry out of its index and the counts; the slot is the caller's to reuse or free. */
+  private drop(s: number): void {
+    const g = this.i32[s * 8 + GROUP]!;
+    if ((this.i32[s * 8 + FLAGS]! & V4) !== 0) this.maps[g]!.deleteV(this.i32[s * 8 + KEY]!);
+    else {
+      this.maps[g]!.delete(this.keys[s]!);
+      this.keys[s] = undefined;
+    }
+    this.i32[s * 8 + GROUP] = NONE;
+    this.size_--;
+    this.counts[g & 3]!--;
   }
 
-  private unlink(s: number): void {
-    const p = this.i32[s * 8 + 2]!;
-    const n = this.i32[s * 8 + 3]!;
-    if (p !== NONE) this.i32[p * 8 + 3] = n;
-    else this.head = n;
-    if (n !== NONE) this.i32[n * 8 + 2] = p;
-    else this.tail = p;
-  }
-
-  private toFront(s: number): void {
-    if (this.head === s) return;
-    this.unlink(s);
-    this.linkFront(s);
+  private keyOf(s: number): string {
+    return (this.i32[s * 8 + FLAGS]! & V4) !== 0 ? ipv4String(this.i32[s * 8 + KEY]!) : this.keys[s]!;
   }
 }
