@@ -52,3 +52,36 @@ function compute(ip: string, netmask: number): string {
   }
   return ip;
 }
+
+// IPv4 keys as numbers: the affinity table stores a /32 client template as its 32-bit value.
+
+/** The 32-bit value of a canonical dotted quad ("10.0.0.7", no leading zeros), else -1. */
+export function ipv4Value(k: string): number {
+  const n = k.length;
+  if (n < 7 || n > 15) return -1;
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = k.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero: not canonical
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + part;
+}
+
+/** The dotted quad of a 32-bit value (the inverse of ipv4Value; int32 values are taken unsigned). */
+export function ipv4String(v: number): string {
+  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}

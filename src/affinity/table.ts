@@ -1,18 +1,22 @@
 // The process-wide affinity table, modelled on the IPVS connection table: connection entries
 // ((client connection, pool) → backend) and persistence templates ((pool, masked client address),
-// cookie or header value → backend). Bounded by maxEntries with CLOCK eviction (the second-chance
-// approximation of least-recently-used); expiry is lazy (checked on look-up) plus an incremental
-// sweep — no timer per entry.
+// cookie or header value → backend). Bounded by maxEntries with CLOCK eviction (an approximation of
+// least-recently-used); expiry is lazy (checked on look-up) plus an incremental sweep — no timer per
+// entry.
 //
-// Layout: one index per (pool, kind) from the client string to a slot (slot-index.ts: IPv4 keys in a
-// typed open-addressing table, others in a Map) — a look-up allocates nothing — and the per-slot
-// fields interleaved in one typed buffer, so 1M entries stay small, GC-light and cache-friendly.
-// IPv4 keys are kept as their 32-bit value only (no string per entry). Eviction walks the slots in
-// order (the clock hand) rather than a linked list, so it reads memory sequentially: a look-up hit
-// costs two cache misses (index, slot) and an insert that evicts costs two more (index, the evicted
-// key's index bucket).
+// Eviction is CLOCK with a two-step use count: a new entry gets 1, a hit 2; the hand, walking the
+// buckets in order, takes one off each entry it passes and evicts the first at 0. So a new entry
+// outlives at least one turn of the hand, a used one two turns after its last use, and an entry
+// used since it was pinned outlives all those that never were.
+//
+// Layout: one open-addressing hash table (linear probing, load ≤ 1/2, backward-shift deletion) whose
+// 32-byte buckets hold the whole entry, so a look-up allocates nothing and touches one cache line of
+// table memory. IPv4 keys (the usual /32 client template) are stored as their 32-bit value; other
+// keys as a 32-bit hash plus the string, kept in a side array. The clock hand and the sweep walk the
+// buckets in order, so evicting and expiring read memory sequentially.
 
-import { SlotIndex, ipv4String, ipv4Value } from './slot-index.js';
+import { ipv4String, ipv4Value } from './address.js';
+import { fmix32, murmur3 } from '../schedulers/hash.js';
 
 export type PinKind = 'connection' | 'client' | 'cookie' | 'header';
 
@@ -53,20 +57,28 @@ export interface AffinityEntry {
 
 const KINDS: readonly PinKind[] = ['connection', 'client', 'cookie', 'header'];
 const KIND_CODE: Record<PinKind, number> = { connection: 0, client: 1, cookie: 2, header: 3 };
-const NONE = -1;
-// Per slot, 32 bytes in one buffer (a cache line holds two slots): f64[4s] expiry (ms);
-// i32[8s+2] backend index, [8s+3] IPv4 key value, [8s+4] group (pool index × 4 + kind; -1: free slot),
-// [8s+5] flags; f64[4s+3] when the entry was last written to the shared store (ms).
+
+// Bucket j, 32 bytes (two per cache line): i32[8j] key (IPv4 value, or the string key's hash);
+// i32[8j+1] tag (0: empty, else group × 2 + 1 for an IPv4 key, group × 2 + 2 for a string key;
+// group = pool index × 4 + kind); i32[8j+2] backend index; i32[8j+3] flags; f64[4j+2] expiry (ms);
+// f64[4j+3] when the entry was last written to the shared store (ms).
+const KEY = 0;
+const TAG = 1;
 const BACKEND = 2;
-const KEY = 3;
-const GROUP = 4;
-const FLAGS = 5;
-// flags: bit 0 referenced since the clock hand last passed, bit 1 key kept as an IPv4 value,
-// bits 2+ live connections controlled by the entry (capped at MAX_LIVE)
-const REF = 1;
-const V4 = 2;
+const FLAGS = 3;
+// flags: bits 0–1 the use count (NEW on insert, USED on a hit, one off each time the clock hand
+// passes), bits 2+ live connections controlled by the entry (capped at MAX_LIVE)
+const USE = 3;
+const NEW = 1;
+const USED = 2;
 const LIVE = 4;
 const MAX_LIVE = 65535;
+const MIN_BUCKETS = 64;
+
+/** Where a key's probe sequence starts (before masking). */
+function home(key: number, tag: number): number {
+  return fmix32(key ^ Math.imul(tag, 0x9e3779b9));
+}
 
 export class AffinityTable {
   private timeoutMs: number;
@@ -74,19 +86,20 @@ export class AffinityTable {
   private graceMs: number;
   private maxEntries: number;
 
-  /** One index per group (pool index × 4 + kind): client → slot. */
-  private readonly maps: SlotIndex[] = [];
+  private buf = new ArrayBuffer(MIN_BUCKETS * 32);
+  private i32 = new Int32Array(this.buf);
+  private f64 = new Float64Array(this.buf);
+  private mask = MIN_BUCKETS - 1;
+  /** String keys by bucket; created with the first string key. */
+  private strs: (string | undefined)[] | undefined;
   private size_ = 0;
-  /** Per slot: the client key, unless it is kept as an IPv4 value. */
-  private keys: (string | undefined)[] = [];
-  private buf: ArrayBuffer;
-  private f64: Float64Array;
-  private i32: Int32Array;
-  private cap: number;
-  private used = 0; // slots ever handed out (high-water mark)
-  private readonly free: number[] = [];
   private hand = 0; // clock hand: the next eviction candidate
   private cursor = 0; // sweep position
+
+  // the key of the latest call, resolved once: lookup-then-pin parses and hashes it once
+  private lastClient: string | undefined;
+  private keyHash = 0;
+  private keyStr: string | undefined;
 
   private readonly poolIndex = new Map<string, number>();
   private readonly poolNames: string[] = [];
@@ -113,10 +126,6 @@ export class AffinityTable {
     this.finMs = (opts.finTimeout ?? 10) * 1000;
     this.graceMs = (opts.controlGrace ?? 60) * 1000;
     this.maxEntries = opts.maxEntries;
-    this.cap = Math.min(1024, this.maxEntries);
-    this.buf = new ArrayBuffer(this.cap * 32);
-    this.f64 = new Float64Array(this.buf);
-    this.i32 = new Int32Array(this.buf);
   }
 
   /** New limits (reload). A lower maxEntries evicts at once. */
@@ -125,7 +134,7 @@ export class AffinityTable {
     this.finMs = (opts.finTimeout ?? 10) * 1000;
     this.graceMs = (opts.controlGrace ?? 60) * 1000;
     this.maxEntries = opts.maxEntries;
-    while (this.size_ > this.maxEntries) this.free.push(this.evict());
+    while (this.size_ > this.maxEntries) this.evict();
   }
 
   get size(): number {
@@ -136,79 +145,67 @@ export class AffinityTable {
 
   /** The pinned backend id, or undefined (missing, expired, or its backend was removed). Refreshes the entry. */
   lookup(pool: string, kind: PinKind, client: string, now: number): string | undefined {
-    const s = this.group(pool, kind).get(client);
-    if (s === undefined) {
+    const j = this.find(this.groupOf(pool, kind), client);
+    if (j < 0) {
       this.misses++;
       return undefined;
     }
-    const i = s * 8;
-    if (this.i32[i + FLAGS]! < LIVE && this.f64[s * 4]! <= now) {
+    const { i32, f64 } = this;
+    const f = i32[j * 8 + FLAGS]!;
+    if (f < LIVE && f64[j * 4 + 2]! <= now) {
       this.expirations++;
-      this.remove(s);
+      this.deleteAt(j);
       this.misses++;
       return undefined;
     }
-    const b = this.i32[i + BACKEND]!;
+    const b = i32[j * 8 + BACKEND]!;
     if (!this.backendValid[b]) {
-      this.remove(s);
+      this.deleteAt(j);
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.i32[i + FLAGS] |= REF; // spares it the next time the clock hand passes
-    if (kind !== 'connection') this.f64[s * 4] = now + this.timeoutMs;
+    i32[j * 8 + FLAGS] = (f & ~USE) | USED;
+    if (kind !== 'connection') f64[j * 4 + 2] = now + this.timeoutMs;
     return this.backendIds[b];
   }
 
   /** Like lookup, without counting, refreshing or removing anything (explain). */
   peek(pool: string, kind: PinKind, client: string, now: number): string | undefined {
-    const s = this.group(pool, kind).get(client);
-    if (s === undefined) return undefined;
-    if (this.i32[s * 8 + FLAGS]! < LIVE && this.f64[s * 4]! <= now) return undefined;
-    const b = this.i32[s * 8 + BACKEND]!;
+    const j = this.find(this.groupOf(pool, kind), client);
+    if (j < 0) return undefined;
+    if (this.i32[j * 8 + FLAGS]! < LIVE && this.f64[j * 4 + 2]! <= now) return undefined;
+    const b = this.i32[j * 8 + BACKEND]!;
     return this.backendValid[b] ? this.backendIds[b] : undefined;
   }
 
   /** Insert or overwrite a pin; with `conn`, the entry lives at least as long as that connection. */
   pin(pool: string, kind: PinKind, client: string, backendId: string, now: number, conn?: number): void {
-    const g = this.poolIdx(pool) * 4 + KIND_CODE[kind];
-    const m = this.maps[g]!;
-    const v = ipv4Value(client);
-    let s = v < 0 ? m.get(client) : m.getV(v);
-    let i32 = this.i32;
-    if (s === undefined) {
-      s = this.size_ >= this.maxEntries ? this.evict() : this.alloc();
-      i32 = this.i32; // alloc may have grown the buffer
-      if (v < 0) {
-        this.keys[s] = client;
-        m.set(client, s);
-        i32[s * 8 + FLAGS] = 0;
-      } else {
-        m.setV(v, s);
-        i32[s * 8 + KEY] = v | 0;
-        i32[s * 8 + FLAGS] = V4;
-      }
-      i32[s * 8 + GROUP] = g;
-      this.f64[s * 4 + 3] = 0;
+    const g = this.groupOf(pool, kind);
+    let j = this.find(g, client);
+    if (j < 0) {
+      if (this.size_ >= this.maxEntries) this.evict();
+      else if ((this.size_ + 1) * 2 > this.mask + 1) this.grow();
+      j = this.insert(g);
       this.size_++;
       this.counts[g & 3]!++;
-    } else i32[s * 8 + FLAGS] |= REF;
-    i32[s * 8 + BACKEND] = this.internBackend(pool, backendId);
-    this.f64[s * 4] = now + (kind === 'connection' ? this.finMs : this.timeoutMs);
-    if (conn !== undefined && conn > 0) this.attach(conn, g, client, s);
+    } else this.i32[j * 8 + FLAGS] = (this.i32[j * 8 + FLAGS]! & ~USE) | USED;
+    this.i32[j * 8 + BACKEND] = this.internBackend(g >> 2, backendId);
+    this.f64[j * 4 + 2] = now + (kind === 'connection' ? this.finMs : this.timeoutMs);
+    if (conn !== undefined && conn > 0) this.attach(conn, g, client, j);
   }
 
   /** The entry is held while connection `conn` is open (templates: "controlled" connections). */
   link(conn: number, pool: string, kind: PinKind, client: string): void {
-    const g = this.poolIdx(pool) * 4 + KIND_CODE[kind];
-    const s = this.maps[g]!.get(client);
-    if (s !== undefined) this.attach(conn, g, client, s);
+    const g = this.groupOf(pool, kind);
+    const j = this.find(g, client);
+    if (j >= 0) this.attach(conn, g, client, j);
   }
 
   unpin(pool: string, kind: PinKind, client: string): boolean {
-    const s = this.group(pool, kind).get(client);
-    if (s === undefined) return false;
-    this.remove(s);
+    const j = this.find(this.groupOf(pool, kind), client);
+    if (j < 0) return false;
+    this.deleteAt(j);
     return true;
   }
 
@@ -217,10 +214,10 @@ export class AffinityTable {
    * the store uses it to refresh a shared copy's TTL without writing on every hit.
    */
   due(pool: string, kind: PinKind, client: string, now: number, maxAgeMs: number): boolean {
-    const s = this.group(pool, kind).get(client);
-    if (s === undefined) return false;
-    if (now - this.f64[s * 4 + 3]! < maxAgeMs) return false;
-    this.f64[s * 4 + 3] = now;
+    const j = this.find(this.groupOf(pool, kind), client);
+    if (j < 0) return false;
+    if (now - this.f64[j * 4 + 3]! < maxAgeMs) return false;
+    this.f64[j * 4 + 3] = now;
     return true;
   }
 
@@ -232,10 +229,10 @@ export class AffinityTable {
     if (held === undefined) return;
     this.conns.delete(conn);
     for (const { g, c } of held) {
-      const s = this.maps[g]!.get(c);
-      if (s === undefined || this.i32[s * 8 + FLAGS]! < LIVE) continue;
-      if ((this.i32[s * 8 + FLAGS]! -= LIVE) < LIVE) {
-        this.f64[s * 4] = (g & 3) === 0 ? now + this.finMs : Math.max(this.f64[s * 4]!, now + this.graceMs);
+      const j = this.find(g, c);
+      if (j < 0 || this.i32[j * 8 + FLAGS]! < LIVE) continue;
+      if ((this.i32[j * 8 + FLAGS]! -= LIVE) < LIVE) {
+        this.f64[j * 4 + 2] = (g & 3) === 0 ? now + this.finMs : Math.max(this.f64[j * 4 + 2]!, now + this.graceMs);
       }
     }
   }
@@ -244,14 +241,13 @@ export class AffinityTable {
   liveConnections(pool: string, backendId: string): number {
     const p = this.poolIndex.get(pool);
     if (p === undefined) return 0;
-    const m = this.maps[p * 4]!;
     let n = 0;
     for (const held of this.conns.values()) {
       for (const { g, c } of held) {
         if (g !== p * 4) continue;
-        const s = m.get(c);
-        if (s === undefined || this.i32[s * 8 + FLAGS]! < LIVE) continue;
-        const b = this.i32[s * 8 + BACKEND]!;
+        const j = this.find(g, c);
+        if (j < 0 || this.i32[j * 8 + FLAGS]! < LIVE) continue;
+        const b = this.i32[j * 8 + BACKEND]!;
         if (this.backendValid[b] && this.backendIds[b] === backendId) n++;
       }
     }
@@ -283,18 +279,19 @@ export class AffinityTable {
 
   // ---- expiry, figures, listing ----
 
-  /** Expire up to `maxSlots` slots' worth of entries from where the last sweep stopped. */
-  sweep(now: number, maxSlots = 50_000): number {
+  /** Expire the entries in up to `maxBuckets` buckets from where the last sweep stopped. */
+  sweep(now: number, maxBuckets = 100_000): number {
+    const { i32, f64 } = this;
     let n = 0;
-    const end = this.used;
-    if (end === 0) return 0;
-    for (let i = 0; i < maxSlots && i < end; i++) {
-      if (this.cursor >= end) this.cursor = 0;
-      const s = this.cursor++;
-      if (this.i32[s * 8 + GROUP]! >= 0 && this.i32[s * 8 + FLAGS]! < LIVE && this.f64[s * 4]! <= now) {
-        this.remove(s);
+    for (let k = 0; k < maxBuckets && k <= this.mask; ) {
+      const j = (this.cursor = this.cursor & this.mask);
+      if (i32[j * 8 + TAG] !== 0 && i32[j * 8 + FLAGS]! < LIVE && f64[j * 4 + 2]! <= now) {
+        this.deleteAt(j); // a later entry may have moved into j: look at it again
         this.expirations++;
         n++;
+      } else {
+        this.cursor++;
+        k++;
       }
     }
     return n;
@@ -311,52 +308,41 @@ export class AffinityTable {
 
   /**
    * Entries, latest expiry first (for templates: most recently used first); expired ones left out.
-   * A scan of every slot: for the admin API, not the request path.
+   * A scan of every bucket: for the admin API, not the request path.
    */
   list(now: number, opts: { pool?: string; kind?: PinKind; limit?: number } = {}): AffinityEntry[] {
     const limit = opts.limit ?? 1000;
     const want = opts.pool === undefined ? undefined : this.poolIndex.get(opts.pool);
     if (opts.pool !== undefined && want === undefined) return [];
     const { i32, f64 } = this;
-    const picked: number[] = [];
-    for (let s = 0; s < this.used; s++) {
-      const g = i32[s * 8 + GROUP]!;
-      if (g < 0 || (want !== undefined && g >> 2 !== want)) continue;
+    let picked: number[] = [];
+    for (let j = 0; j <= this.mask; j++) {
+      const t = i32[j * 8 + TAG]!;
+      if (t === 0) continue;
+      const g = (t - 1) >> 1;
+      if (want !== undefined && g >> 2 !== want) continue;
       if (opts.kind !== undefined && KINDS[g & 3] !== opts.kind) continue;
-      if (i32[s * 8 + FLAGS]! < LIVE && f64[s * 4]! <= now) continue;
-      if (!this.backendValid[i32[s * 8 + BACKEND]!]) continue;
-      picked.push(s);
+      if (i32[j * 8 + FLAGS]! < LIVE && f64[j * 4 + 2]! <= now) continue;
+      if (!this.backendValid[i32[j * 8 + BACKEND]!]) continue;
+      picked.push(j);
     }
     if (picked.length > limit) {
       // keep the `limit` latest expiries without sorting every entry: the cut-off from a typed sort
-      const at = Float64Array.from(picked, (s) => f64[s * 4]!).sort()[picked.length - limit]!;
-      const kept = picked.filter((s) => f64[s * 4]! > at);
-      for (const s of picked) if (kept.length < limit && f64[s * 4] === at) kept.push(s);
-      picked.length = 0;
-      picked.push(...kept);
+      const at = Float64Array.from(picked, (j) => f64[j * 4 + 2]!).sort()[picked.length - limit]!;
+      const kept = picked.filter((j) => f64[j * 4 + 2]! > at);
+      for (const j of picked) if (kept.length < limit && f64[j * 4 + 2] === at) kept.push(j);
+      picked = kept;
     }
-    picked.sort((a, b) => f64[b * 4]! - f64[a * 4]! || b - a);
-    return picked.map((s) => {
-      const g = i32[s * 8 + GROUP]!;
-      const live = i32[s * 8 + FLAGS]! >>> 2;
+    picked.sort((a, b) => f64[b * 4 + 2]! - f64[a * 4 + 2]! || a - b);
+    return picked.map((j) => {
+      const g = (i32[j * 8 + TAG]! - 1) >> 1;
+      const live = i32[j * 8 + FLAGS]! >>> 2;
       return {
-        pool: this.poolNames[g >> 2]!, kind: KINDS[g & 3]!, client: this.keyOf(s),
-        backend: this.backendIds[i32[s * 8 + BACKEND]!]!,
-        expiresIn: live > 0 ? null : Math.round(f64[s * 4]! - now) / 1000, live,
+        pool: this.poolNames[g >> 2]!, kind: KINDS[g & 3]!, client: this.keyOf(j),
+        backend: this.backendIds[i32[j * 8 + BACKEND]!]!,
+        expiresIn: live > 0 ? null : Math.round(f64[j * 4 + 2]! - now) / 1000, live,
       };
     });
-  }
-
-  clear(): void {
-    for (const m of this.maps) m.clear();
-    this.size_ = 0;
-    this.keys = [];
-    this.free.length = 0;
-    this.used = 0;
-    this.hand = 0;
-    this.cursor = 0;
-    this.conns.clear();
-    this.counts = [0, 0, 0, 0];
   }
 
   // ---- internals ----
@@ -371,7 +357,6 @@ export class AffinityTable {
       p = this.poolNames.length;
       this.poolIndex.set(pool, p);
       this.poolNames.push(pool);
-      for (let k = 0; k < 4; k++) this.maps.push(new SlotIndex());
       this.backendIndex.push(new Map());
     }
     this.lastPool = pool;
@@ -379,12 +364,12 @@ export class AffinityTable {
     return p;
   }
 
-  private group(pool: string, kind: PinKind): SlotIndex {
-    return this.maps[this.poolIdx(pool) * 4 + KIND_CODE[kind]]!;
+  private groupOf(pool: string, kind: PinKind): number {
+    return this.poolIdx(pool) * 4 + KIND_CODE[kind];
   }
 
-  private internBackend(pool: string, id: string): number {
-    const m = this.backendIndex[this.poolIdx(pool)]!;
+  private internBackend(p: number, id: string): number {
+    const m = this.backendIndex[p]!;
     let b = m.get(id);
     if (b === undefined) {
       b = this.backendIds.length;
@@ -395,74 +380,133 @@ export class AffinityTable {
     return b;
   }
 
-  private attach(conn: number, g: number, c: string, s: number): void {
+  private attach(conn: number, g: number, c: string, j: number): void {
     let held = this.conns.get(conn);
     if (held === undefined) this.conns.set(conn, (held = []));
     const known = held.some((h) => h.g === g && h.c === c);
-    if (known && this.i32[s * 8 + FLAGS]! >= LIVE) return;
+    if (known && this.i32[j * 8 + FLAGS]! >= LIVE) return;
     if (!known) held.push({ g, c });
-    if (this.i32[s * 8 + FLAGS]! >>> 2 < MAX_LIVE) this.i32[s * 8 + FLAGS] += LIVE;
+    if (this.i32[j * 8 + FLAGS]! >>> 2 < MAX_LIVE) this.i32[j * 8 + FLAGS] += LIVE;
   }
 
-  private alloc(): number {
-    const f = this.free.pop();
-    if (f !== undefined) return f;
-    if (this.used === this.cap) this.grow();
-    this.keys.push(undefined); // keeps the array packed: keys[s] exists for every slot handed out
-    return this.used++;
+  /** Resolve the client key (once for consecutive calls with the same string). */
+  private resolve(client: string): void {
+    if (client === this.lastClient) return;
+    const v = ipv4Value(client);
+    if (v >= 0) {
+      this.keyHash = v | 0;
+      this.keyStr = undefined;
+    } else {
+      this.keyHash = murmur3(client) | 0;
+      this.keyStr = client;
+    }
+    this.lastClient = client;
   }
 
-  private grow(): void {
-    const cap = Math.min(this.maxEntries, this.cap * 2);
-    const buf = new ArrayBuffer(cap * 32);
-    new Uint8Array(buf).set(new Uint8Array(this.buf));
-    this.buf = buf;
-    this.f64 = new Float64Array(buf);
-    this.i32 = new Int32Array(buf);
-    this.cap = cap;
+  /** The bucket holding (group, client), or -1. */
+  private find(g: number, client: string): number {
+    this.resolve(client);
+    const key = this.keyHash;
+    const str = this.keyStr;
+    const tag = g * 2 + (str === undefined ? 1 : 2);
+    const { i32, mask } = this;
+    for (let j = home(key, tag) & mask; ; j = (j + 1) & mask) {
+      const t = i32[j * 8 + TAG];
+      if (t === 0) return -1;
+      if (t === tag && i32[j * 8 + KEY] === key && (str === undefined || this.strs![j] === str)) return j;
+    }
+  }
+
+  /** Claim an empty bucket for the key resolved last (known to be absent) in group g. */
+  private insert(g: number): number {
+    const key = this.keyHash;
+    const str = this.keyStr;
+    const tag = g * 2 + (str === undefined ? 1 : 2);
+    const { i32, f64, mask } = this;
+    let j = home(key, tag) & mask;
+    while (i32[j * 8 + TAG] !== 0) j = (j + 1) & mask;
+    i32[j * 8 + KEY] = key;
+    i32[j * 8 + TAG] = tag;
+    i32[j * 8 + FLAGS] = NEW;
+    f64[j * 4 + 3] = 0;
+    if (str !== undefined) (this.strs ??= this.newStrs(mask + 1))[j] = str;
+    return j;
+  }
+
+  private newStrs(n: number): (string | undefined)[] {
+    const a: (string | undefined)[] = [];
+    for (let j = 0; j < n; j++) a.push(undefined); // packed, not holey
+    return a;
+  }
+
+  /** Empty bucket j, pulling later members of its probe run back so every key stays reachable. */
+  private deleteAt(j: number): void {
+    const { i32, mask } = this;
+    const strs = this.strs;
+    const t = i32[j * 8 + TAG]!;
+    this.size_--;
+    this.counts[((t - 1) >> 1) & 3]!--;
+    let hole = j;
+    for (let k = (j + 1) & mask; i32[k * 8 + TAG] !== 0; k = (k + 1) & mask) {
+      const h = home(i32[k * 8 + KEY]!, i32[k * 8 + TAG]!) & mask;
+      // k stays when its home lies cyclically in (hole, k]
+      if (hole <= k ? h > hole && h <= k : h > hole || h <= k) continue;
+      for (let w = 0; w < 8; w++) i32[hole * 8 + w] = i32[k * 8 + w]!; // the whole bucket, f64 fields included
+      if (strs !== undefined) strs[hole] = strs[k];
+      hole = k;
+    }
+    i32[hole * 8 + TAG] = 0;
+    if (strs !== undefined) strs[hole] = undefined;
   }
 
   /**
-   * Evict one entry and return its (now unoccupied) slot: the clock hand walks the slots in order,
-   * clearing the referenced bit of entries used since it last passed and taking the first entry
-   * that was not — the CLOCK approximation of least-recently-used. At most two turns.
+   * Evict one entry: the clock hand walks the buckets in order, takes one off the use count of each
+   * entry it passes and evicts the first whose count is already 0. At most three turns.
    */
-  private evict(): number {
+  private evict(): void {
     const i32 = this.i32;
     for (;;) {
-      if (this.hand >= this.used) this.hand = 0;
-      const s = this.hand++;
-      const f = i32[s * 8 + FLAGS]!;
-      if (i32[s * 8 + GROUP]! < 0) continue;
-      if ((f & REF) !== 0) {
-        i32[s * 8 + FLAGS] = f & ~REF;
-        continue;
+      const j = (this.hand = this.hand & this.mask);
+      const f = i32[j * 8 + FLAGS]!;
+      if (i32[j * 8 + TAG] === 0) this.hand++;
+      else if ((f & USE) !== 0) {
+        i32[j * 8 + FLAGS] = f - 1;
+        this.hand++;
+      } else {
+        this.deleteAt(j); // the hand stays: a later entry may have moved into j
+        this.evictions++;
+        return;
       }
-      this.drop(s);
-      this.evictions++;
-      return s;
     }
   }
 
-  private remove(s: number): void {
-    this.drop(s);
-    this.free.push(s);
+  /** Double the buckets (the table holds at most half as many entries). */
+  private grow(): void {
+    this.resize((this.mask + 1) * 2);
   }
 
-  /** Take the entry out of its index and the counts; the slot is the caller's to reuse or free. */
-  private drop(s: number): void {
-    const g = this.i32[s * 8 + GROUP]!;
-    if ((this.i32[s * 8 + FLAGS]! & V4) !== 0) this.maps[g]!.deleteV(this.i32[s * 8 + KEY]!);
-    else {
-      this.maps[g]!.delete(this.keys[s]!);
-      this.keys[s] = undefined;
+  private resize(n: number): void {
+    const old = this.i32;
+    const oldStrs = this.strs;
+    this.buf = new ArrayBuffer(n * 32);
+    this.i32 = new Int32Array(this.buf);
+    this.f64 = new Float64Array(this.buf);
+    this.mask = n - 1;
+    this.strs = oldStrs === undefined ? undefined : this.newStrs(n);
+    this.hand = this.cursor = 0;
+    const i32 = this.i32;
+    for (let k = 0; k < old.length; k += 8) {
+      const t = old[k + TAG]!;
+      if (t === 0) continue;
+      let j = home(old[k + KEY]!, t) & this.mask;
+      while (i32[j * 8 + TAG] !== 0) j = (j + 1) & this.mask;
+      i32.set(old.subarray(k, k + 8), j * 8);
+      if (oldStrs !== undefined) this.strs![j] = oldStrs[k / 8];
     }
-    this.i32[s * 8 + GROUP] = NONE;
-    this.size_--;
-    this.counts[g & 3]!--;
   }
 
-  private keyOf(s: number): string {
-    return (this.i32[s * 8 + FLAGS]! & V4) !== 0 ? ipv4String(this.i32[s * 8 + KEY]!) : this.keys[s]!;
+  private keyOf(j: number): string {
+    const t = this.i32[j * 8 + TAG]!;
+    return (t & 1) === 1 ? ipv4String(this.i32[j * 8 + KEY]!) : this.strs![j]!;
   }
 }

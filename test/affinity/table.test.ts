@@ -47,36 +47,34 @@ describe('AffinityTable', () => {
     for (let i = 0; i < 500; i++) t.pin('web', 'client', `c${i}`, 'b1:80', T0);
     expect(t.sweep(T0 + 500, 10_000)).toBe(0);
     let n = 0;
-    for (let k = 0; k < 10; k++) n += t.sweep(T0 + 1_001, 100);
+    for (let k = 0; k < 20; k++) n += t.sweep(T0 + 1_001, 100); // 500 entries fill half of 1,024 buckets
     expect(n).toBe(500);
     expect(t.stats()).toMatchObject({ entries: 0, expirations: 500 });
   });
 
-  it('holds at maxEntries, evicting the least recently used', () => {
+  it('holds at maxEntries; what it keeps is recent (CLOCK)', () => {
     const t = new AffinityTable({ timeout: 300, maxEntries: 100 });
-    for (let i = 0; i < 100; i++) t.pin('web', 'client', `c${i}`, 'b1:80', T0 + i);
-    expect(t.lookup('web', 'client', 'c0', T0 + 200)).toBe('b1:80'); // c0 is now most recent
-    for (let i = 100; i < 1000; i++) t.pin('web', 'client', `c${i}`, 'b2:80', T0 + i);
+    for (let i = 0; i < 1000; i++) t.pin('web', 'client', `c${i}`, 'b1:80', T0 + i);
     expect(t.size).toBe(100);
     expect(t.stats().evictions).toBe(900);
-    expect(t.peek('web', 'client', 'c999', T0 + 1000)).toBe('b2:80');
-    expect(t.peek('web', 'client', 'c900', T0 + 1000)).toBe('b2:80');
-    expect(t.peek('web', 'client', 'c899', T0 + 1000)).toBeUndefined();
-    expect(t.peek('web', 'client', 'c0', T0 + 1000)).toBeUndefined(); // refreshed, but 900 newer since
-    expect(t.list(T0 + 1000, { limit: 3 }).map((e) => e.client)).toEqual(['c999', 'c998', 'c997']);
+    const kept = t.list(T0 + 1000, { limit: 1000 }).map((e) => Number(e.client.slice(1)));
+    expect(kept).toHaveLength(100);
+    // a pin outlives one to two turns of the clock hand: every survivor is among the last 200 pins
+    // (exact LRU would keep the last 100; this table's oldest survivor is about 130 pins old)
+    expect(Math.min(...kept)).toBeGreaterThanOrEqual(800);
+    expect(kept.slice(0, 3)).toEqual([999, 998, 997]); // latest expiry first
   });
 
-  it('evicts in least-recently-used order: a hit entry outlives older unused ones', () => {
-    const t = new AffinityTable({ timeout: 300, maxEntries: 3 });
-    for (const c of ['a', 'b', 'c']) t.pin('web', 'client', c, 'b1:80', T0);
-    expect(t.lookup('web', 'client', 'a', T0)).toBe('b1:80');
-    t.pin('web', 'client', 'd', 'b1:80', T0);
-    expect(['a', 'b', 'c', 'd'].filter((c) => t.peek('web', 'client', c, T0))).toEqual(['a', 'c', 'd']);
-    t.pin('web', 'client', 'e', 'b1:80', T0);
-    expect(['a', 'c', 'd', 'e'].filter((c) => t.peek('web', 'client', c, T0))).toEqual(['a', 'd', 'e']);
-    t.pin('web', 'client', 'f', 'b1:80', T0);
-    expect(['a', 'd', 'e', 'f'].filter((c) => t.peek('web', 'client', c, T0))).toEqual(['d', 'e', 'f']);
-    expect(t.stats().evictions).toBe(3);
+  it('a hit entry outlives entries that were never used', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const t = new AffinityTable({ timeout: 300, maxEntries: 100 });
+      const c = (i: number): string => `s${seed}-${i}`;
+      for (let i = 0; i < 100; i++) t.pin('web', 'client', c(i), 'b1:80', T0);
+      for (let i = 0; i < 100; i += 2) expect(t.lookup('web', 'client', c(i), T0)).toBe('b1:80');
+      for (let i = 100; i < 150; i++) t.pin('web', 'client', c(i), 'b1:80', T0);
+      for (let i = 0; i < 100; i++) expect(t.peek('web', 'client', c(i), T0) !== undefined, c(i)).toBe(i % 2 === 0);
+      for (let i = 100; i < 150; i++) expect(t.peek('web', 'client', c(i), T0)).toBe('b1:80');
+    }
   });
 
   it('keeps connection entries while the connection lives, then finTimeout more', () => {

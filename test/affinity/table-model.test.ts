@@ -1,0 +1,107 @@
+// The affinity table's hash table (open addressing, backward-shift deletion, CLOCK eviction) checked
+// against a plain Map model over seeded random operation sequences.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ipv4String, ipv4Value } from '../../src/affinity/address.js';
+import { AffinityTable, type PinKind } from '../../src/affinity/table.js';
+
+const T0 = 1_700_000_000_000;
+
+describe('ipv4Value', () => {
+  it('takes canonical dotted quads only', () => {
+    expect(ipv4Value('10.0.0.7')).toBe(0x0a000007);
+    expect(ipv4Value('255.255.255.255')).toBe(2 ** 32 - 1);
+    expect(ipv4Value('0.0.0.0')).toBe(0);
+    for (const k of ['010.0.0.7', '10.0.0', '10.0.0.7.1', '256.0.0.1', '10..0.1', '10.0.0.', '::1', 'a.b.c.d', '1.2.3.4 ', '']) {
+      expect(ipv4Value(k), k).toBe(-1);
+    }
+  });
+  it('round-trips through ipv4String, also as a signed 32-bit value', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (ip) => {
+        expect(ipv4String(ipv4Value(ip))).toBe(ip);
+        expect(ipv4String(ipv4Value(ip) | 0)).toBe(ip);
+      }),
+      { seed: 7, numRuns: 500 },
+    );
+  });
+});
+
+const key = fc.oneof(
+  fc.tuple(fc.nat(1), fc.nat(1), fc.nat(3), fc.nat(31)).map((p) => p.join('.')), // 512 keys: repeats, long probe runs
+  fc.ipV4(),
+  fc.constantFrom('sess-1', 'sess-2', '[::1]:80#3', '010.0.0.1', '10.0.0.1', '10.0.0.0/24', ''),
+);
+const where = fc.tuple(fc.constantFrom('web', 'api'), fc.constantFrom<PinKind>('client', 'header', 'connection'));
+const op = fc.tuple(fc.constantFrom('pin', 'pin', 'lookup', 'unpin'), where, key, fc.nat(3));
+const id = (pool: string, kind: string, k: string): string => `${pool}|${kind}|${k}`;
+
+describe('AffinityTable against a Map', () => {
+  it('finds what was pinned and nothing else, across growth and deletions', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
+        const t = new AffinityTable({ timeout: 300, maxEntries: 100_000 });
+        const ref = new Map<string, string>();
+        for (const [o, [pool, kind], k, b] of ops) {
+          const backend = `b${b}:80`;
+          if (o === 'pin') {
+            t.pin(pool, kind, k, backend, T0);
+            ref.set(id(pool, kind, k), backend);
+          } else if (o === 'lookup') expect(t.lookup(pool, kind, k, T0)).toBe(ref.get(id(pool, kind, k)));
+          else expect(t.unpin(pool, kind, k)).toBe(ref.delete(id(pool, kind, k)));
+          expect(t.size).toBe(ref.size);
+        }
+        const listed = t.list(T0, { limit: 1e9 });
+        expect(new Map(listed.map((e) => [id(e.pool, e.kind, e.client), e.backend]))).toEqual(ref);
+      }),
+      { seed: 42, numRuns: 60 },
+    );
+  });
+
+  it('at maxEntries evicts, never answers with a stale backend, and counts every eviction', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
+        const t = new AffinityTable({ timeout: 300, maxEntries: 40 });
+        const ref = new Map<string, string>(); // last pin per key; the table may have evicted it
+        let inserted = 0;
+        let unpinned = 0;
+        for (const [o, [pool, kind], k, b] of ops) {
+          const backend = `b${b}:80`;
+          const present = t.peek(pool, kind, k, T0) !== undefined;
+          if (o === 'pin') {
+            if (!present) inserted++;
+            t.pin(pool, kind, k, backend, T0);
+            ref.set(id(pool, kind, k), backend);
+          } else if (o === 'lookup') {
+            const got = t.lookup(pool, kind, k, T0);
+            if (got !== undefined) expect(got).toBe(ref.get(id(pool, kind, k)));
+          } else if (t.unpin(pool, kind, k)) unpinned++;
+          expect(t.size).toBeLessThanOrEqual(40);
+        }
+        expect(t.stats().evictions).toBe(inserted - unpinned - t.size);
+      }),
+      { seed: 43, numRuns: 60 },
+    );
+  });
+
+  it('sweeps exactly the expired entries', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, fc.nat(20)), { maxLength: 2000 }), fc.nat(20), (pins, at) => {
+        const t = new AffinityTable({ timeout: 1, maxEntries: 100_000 });
+        const last = new Map<string, number>();
+        for (const [k, s] of pins) {
+          t.pin('web', 'client', k, 'b1:80', T0 + s * 1000);
+          last.set(k, s);
+        }
+        const now = T0 + at * 1000 + 1000; // entries pinned at ≤ `at` s have expired
+        let swept = 0;
+        for (let i = 0; i < 100 && t.size > 0; i++) swept += t.sweep(now, 64);
+        const alive = [...last].filter(([, s]) => s > at);
+        expect(swept).toBe(last.size - alive.length);
+        expect(t.size).toBe(alive.length);
+        for (const [k] of alive) expect(t.peek('web', 'client', k, now)).toBe('b1:80');
+      }),
+      { seed: 44, numRuns: 60 },
+    );
+  });
+});
