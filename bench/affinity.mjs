@@ -127,7 +127,8 @@ table = undefined;
 // keys that are not bare IPv4 addresses (connection labels 'ip:port#id', header values, masked
 // addresses) are hashed and kept as strings: the same decision path over N connection labels
 {
-  const label = (i) => `${ip(i)}:${1024 + (i % 60000)}#${i}`;
+  // flat strings, as the HTTP parser hands over header values (a template literal makes a cons string)
+  const label = (i) => Buffer.from(`${ip(i)}:${1024 + (i % 60000)}#${i}`, 'latin1').toString('latin1');
   const conns = new AffinityTable({ timeout: 300, maxEntries: N });
   for (let i = 0; i < N; i++) conns.pin('web', 'connection', label(i), backends[i & 3], now);
   const ks = new Array(RUN);

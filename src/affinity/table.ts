@@ -15,6 +15,7 @@
 // keys as a 32-bit hash plus the string, kept in a side array. The clock hand and the sweep walk the
 // buckets in order, so evicting and expiring read memory sequentially.
 
+import { randomBytes } from 'node:crypto';
 import { ipv4String, ipv4Value } from './address.js';
 import { fmix32, murmur3 } from '../schedulers/hash.js';
 
@@ -29,6 +30,8 @@ export interface AffinityTableOptions {
   finTimeout?: number;
   /** Seconds a template outlives the last live connection it controls (IPVS: 60). */
   controlGrace?: number;
+  /** Hash seed; random per table by default, so clients cannot aim keys at one bucket (tests fix it). */
+  seed?: number;
 }
 
 export interface AffinityStats {
@@ -74,10 +77,17 @@ const USED = 2;
 const LIVE = 4;
 const MAX_LIVE = 65535;
 const MIN_BUCKETS = 64;
+/**
+ * Farthest a new entry may sit from its home bucket. At load ≤ 1/2 honest keys essentially never
+ * come near it; keys crafted to collide (header values are the client's to choose) would otherwise
+ * build one long probe run and make every look-up in it slow. Such a pin is dropped and counted as
+ * an eviction.
+ */
+const MAX_PROBE = 64;
 
-/** Where a key's probe sequence starts (before masking). */
-function home(key: number, tag: number): number {
-  return fmix32(key ^ Math.imul(tag, 0x9e3779b9));
+/** Where a key's probe sequence starts (before masking); exported for the collision test. */
+export function home(key: number, tag: number, seed: number): number {
+  return fmix32(key ^ Math.imul(tag ^ seed, 0x9e3779b9));
 }
 
 export class AffinityTable {
@@ -92,6 +102,7 @@ export class AffinityTable {
   private mask = MIN_BUCKETS - 1;
   /** String keys by bucket; created with the first string key. */
   private strs: (string | undefined)[] | undefined;
+  private readonly seed: number;
   private size_ = 0;
   private hand = 0; // clock hand: the next eviction candidate
   private cursor = 0; // sweep position
@@ -126,6 +137,7 @@ export class AffinityTable {
     this.finMs = (opts.finTimeout ?? 10) * 1000;
     this.graceMs = (opts.controlGrace ?? 60) * 1000;
     this.maxEntries = opts.maxEntries;
+    this.seed = opts.seed ?? randomBytes(4).readInt32LE(0);
   }
 
   /** New limits (reload). A lower maxEntries evicts at once. */
@@ -187,6 +199,10 @@ export class AffinityTable {
       if (this.size_ >= this.maxEntries) this.evict();
       else if ((this.size_ + 1) * 2 > this.mask + 1) this.grow();
       j = this.insert(g);
+      if (j < 0) {
+        this.evictions++;
+        return;
+      }
       this.size_++;
       this.counts[g & 3]!++;
     } else this.i32[j * 8 + FLAGS] = (this.i32[j * 8 + FLAGS]! & ~USE) | USED;
@@ -397,7 +413,7 @@ export class AffinityTable {
       this.keyHash = v | 0;
       this.keyStr = undefined;
     } else {
-      this.keyHash = murmur3(client) | 0;
+      this.keyHash = murmur3(client, this.seed) | 0;
       this.keyStr = client;
     }
     this.lastClient = client;
@@ -410,21 +426,24 @@ export class AffinityTable {
     const str = this.keyStr;
     const tag = g * 2 + (str === undefined ? 1 : 2);
     const { i32, mask } = this;
-    for (let j = home(key, tag) & mask; ; j = (j + 1) & mask) {
+    for (let j = home(key, tag, this.seed) & mask; ; j = (j + 1) & mask) {
       const t = i32[j * 8 + TAG];
       if (t === 0) return -1;
       if (t === tag && i32[j * 8 + KEY] === key && (str === undefined || this.strs![j] === str)) return j;
     }
   }
 
-  /** Claim an empty bucket for the key resolved last (known to be absent) in group g. */
+  /** Claim an empty bucket for the key resolved last (known to be absent) in group g; -1 past MAX_PROBE. */
   private insert(g: number): number {
     const key = this.keyHash;
     const str = this.keyStr;
     const tag = g * 2 + (str === undefined ? 1 : 2);
     const { i32, f64, mask } = this;
-    let j = home(key, tag) & mask;
-    while (i32[j * 8 + TAG] !== 0) j = (j + 1) & mask;
+    let j = home(key, tag, this.seed) & mask;
+    for (let d = 0; i32[j * 8 + TAG] !== 0; d++) {
+      if (d === MAX_PROBE) return -1;
+      j = (j + 1) & mask;
+    }
     i32[j * 8 + KEY] = key;
     i32[j * 8 + TAG] = tag;
     i32[j * 8 + FLAGS] = NEW;
@@ -448,7 +467,7 @@ export class AffinityTable {
     this.counts[((t - 1) >> 1) & 3]!--;
     let hole = j;
     for (let k = (j + 1) & mask; i32[k * 8 + TAG] !== 0; k = (k + 1) & mask) {
-      const h = home(i32[k * 8 + KEY]!, i32[k * 8 + TAG]!) & mask;
+      const h = home(i32[k * 8 + KEY]!, i32[k * 8 + TAG]!, this.seed) & mask;
       // k stays when its home lies cyclically in (hole, k]
       if (hole <= k ? h > hole && h <= k : h > hole || h <= k) continue;
       for (let w = 0; w < 8; w++) i32[hole * 8 + w] = i32[k * 8 + w]!; // the whole bucket, f64 fields included
@@ -498,7 +517,7 @@ export class AffinityTable {
     for (let k = 0; k < old.length; k += 8) {
       const t = old[k + TAG]!;
       if (t === 0) continue;
-      let j = home(old[k + KEY]!, t) & this.mask;
+      let j = home(old[k + KEY]!, t, this.seed) & this.mask;
       while (i32[j * 8 + TAG] !== 0) j = (j + 1) & this.mask;
       i32.set(old.subarray(k, k + 8), j * 8);
       if (oldStrs !== undefined) this.strs![j] = oldStrs[k / 8];

@@ -161,11 +161,14 @@ describe('client affinity (persistence templates)', () => {
     }
   });
 
-  it('holds the table at maxEntries (LRU)', async () => {
+  it('holds the table at maxEntries, keeping recent clients (CLOCK)', async () => {
     const { r } = await setup(2, { affinity: 'client' }, { maxEntries: 3 });
     for (let i = 2; i < 10; i++) await get(r.port, { localAddress: `127.0.0.${i}` });
     expect(r.router.affinity.stats()).toMatchObject({ entries: 3, evictions: 5 });
-    expect(r.router.affinity.list().map((e) => e.client)).toEqual(['127.0.0.9', '127.0.0.8', '127.0.0.7']);
+    const kept = r.router.affinity.list().map((e) => e.client);
+    // exact LRU keeps .9, .8, .7; the clock keeps the newest and, whatever the hash seed, two of .5–.8
+    expect(kept[0]).toBe('127.0.0.9');
+    expect(kept.every((c) => Number(c.split('.')[3]) >= 5)).toBe(true);
   });
 
   it('explain shows the pin without creating one', async () => {

@@ -39,8 +39,8 @@ const id = (pool: string, kind: string, k: string): string => `${pool}|${kind}|$
 describe('AffinityTable against a Map', () => {
   it('finds what was pinned and nothing else, across growth and deletions', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
-        const t = new AffinityTable({ timeout: 300, maxEntries: 100_000 });
+      fc.property(fc.array(op, { maxLength: 3000 }), fc.integer(), (ops, seed) => {
+        const t = new AffinityTable({ timeout: 300, maxEntries: 100_000, seed });
         const ref = new Map<string, string>();
         for (const [o, [pool, kind], k, b] of ops) {
           const backend = `b${b}:80`;
@@ -60,8 +60,8 @@ describe('AffinityTable against a Map', () => {
 
   it('at maxEntries evicts, never answers with a stale backend, and counts every eviction', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
-        const t = new AffinityTable({ timeout: 300, maxEntries: 40 });
+      fc.property(fc.array(op, { maxLength: 3000 }), fc.integer(), (ops, seed) => {
+        const t = new AffinityTable({ timeout: 300, maxEntries: 40, seed });
         const ref = new Map<string, string>(); // last pin per key; the table may have evicted it
         let inserted = 0;
         let unpinned = 0;
@@ -86,8 +86,8 @@ describe('AffinityTable against a Map', () => {
 
   it('sweeps exactly the expired entries', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(key, fc.nat(20)), { maxLength: 2000 }), fc.nat(20), (pins, at) => {
-        const t = new AffinityTable({ timeout: 1, maxEntries: 100_000 });
+      fc.property(fc.array(fc.tuple(key, fc.nat(20)), { maxLength: 2000 }), fc.nat(20), fc.integer(), (pins, at, seed) => {
+        const t = new AffinityTable({ timeout: 1, maxEntries: 100_000, seed });
         const last = new Map<string, number>();
         for (const [k, s] of pins) {
           t.pin('web', 'client', k, 'b1:80', T0 + s * 1000);
