@@ -24,7 +24,7 @@ export type PinKind = 'connection' | 'client' | 'cookie' | 'header';
 export interface AffinityTableOptions {
   /** Seconds a template lives after its last use. */
   timeout: number;
-  /** Entry bound; at the bound an entry not used since the clock hand last passed goes (≈ least recently used). */
+  /** Entry bound; at the bound an entry unused since the clock hand last passed goes (CLOCK, ≈ least recently used). */
   maxEntries: number;
   /** Seconds a connection entry outlives its connection (IPVS FIN_WAIT; default 10). */
   finTimeout?: number;
@@ -120,6 +120,7 @@ export class AffinityTable {
   private readonly backendIndex: Map<string, number>[] = [];
   private readonly backendIds: string[] = [];
   private readonly backendValid: boolean[] = [];
+  private readonly backendPool: number[] = [];
   private readonly generations = new Map<string, number>();
   private readonly removedAt = new Map<string, number>();
 
@@ -384,15 +385,21 @@ export class AffinityTable {
     return this.poolIdx(pool) * 4 + KIND_CODE[kind];
   }
 
+  private lastBackend = -1; // the latest interned backend: pins come in runs to one backend
+
   private internBackend(p: number, id: string): number {
+    const last = this.lastBackend;
+    if (last >= 0 && this.backendIds[last] === id && this.backendPool[last] === p && this.backendValid[last]) return last;
     const m = this.backendIndex[p]!;
     let b = m.get(id);
     if (b === undefined) {
       b = this.backendIds.length;
       this.backendIds.push(id);
       this.backendValid.push(true);
+      this.backendPool.push(p);
       m.set(id, b);
     }
+    this.lastBackend = b;
     return b;
   }
 
@@ -483,20 +490,17 @@ export class AffinityTable {
    * entry it passes and evicts the first whose count is already 0. At most three turns.
    */
   private evict(): void {
-    const i32 = this.i32;
-    for (;;) {
-      const j = (this.hand = this.hand & this.mask);
+    const { i32, mask } = this;
+    let j = this.hand & mask;
+    for (;; j = (j + 1) & mask) {
+      if (i32[j * 8 + TAG] === 0) continue;
       const f = i32[j * 8 + FLAGS]!;
-      if (i32[j * 8 + TAG] === 0) this.hand++;
-      else if ((f & USE) !== 0) {
-        i32[j * 8 + FLAGS] = f - 1;
-        this.hand++;
-      } else {
-        this.deleteAt(j); // the hand stays: a later entry may have moved into j
-        this.evictions++;
-        return;
-      }
+      if ((f & USE) === 0) break;
+      i32[j * 8 + FLAGS] = f - 1;
     }
+    this.hand = j; // the hand stays: a later entry may move into j
+    this.deleteAt(j);
+    this.evictions++;
   }
 
   /** Double the buckets (the table holds at most half as many entries). */

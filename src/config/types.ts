@@ -35,7 +35,7 @@ export interface AffinityConfig {
   timeout?: number;
   /** Client address prefix length for templates (default 32 / 128). */
   netmask?: number;
-  /** Table bound, least recently used out first (default 1_000_000). */
+  /** Table bound; at the bound the entries unused longest go first (CLOCK, ≈ LRU; default 1_000_000). */
   maxEntries?: number;
   /** 'memory' (default) or a redis:// URL shared by several instances. */
   store?: string;
