@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Side-by-side benchmark (issue 7): the same two cheap backends behind every contender, contenders
 // interleaved over rounds, the proxy pinned to core 0 and wrk + backends to core 1.
-// Usage: npm run bench [-- --quick] [-- --micro] [-- --rounds N --seconds S --only a,b --out file.md --json raw.json --baseline other-build/]
+// Usage: npm run bench [-- --quick] [-- --micro] [-- --no-affinity] [-- --rounds N --seconds S --only a,b --out file.md --json raw.json --baseline other-build/]
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus } from 'node:os';
@@ -39,6 +39,13 @@ if (flag('micro')) {
   }
   if (!flag('proxy')) process.exit(0);
 } else if (MICRO.length) {
+  // the affinity table's figures (memory per 1M entries, ns per look-up and insert) are part of
+  // every run: about 30 s on the proxy's core
+  if (MICRO.includes('affinity.mjs') && !flag('no-affinity')) {
+    process.stdout.write(`## affinity table: bench/affinity.mjs\n\n`);
+    execFileSync('taskset', ['-c', PROXY_CORE, process.execPath, '--expose-gc', join(here, 'affinity.mjs')], { stdio: 'inherit' });
+    process.stdout.write('\n');
+  }
   process.stdout.write(`micro-benchmarks present (run with --micro): ${MICRO.map((f) => `node bench/${f}`).join(', ')}\n`);
 }
 

@@ -81,6 +81,33 @@ export function ipv4Value(k: string): number {
   return v * 256 + part;
 }
 
+/**
+ * A canonical IPv4 key — "10.0.0.7" or, as maskAddress writes a masked one, "10.0.0.0/24" — as
+ * value × 64 + form, where form 1 is a bare address and 2 + p a "/p" suffix (p 0–32, no leading
+ * zero); -1 for anything else. Lossless: ipv4KeyString gives the same string back.
+ */
+export function ipv4Key(k: string): number {
+  const slash = k.length >= 9 ? k.indexOf('/', 7) : -1;
+  if (slash < 0) {
+    const v = ipv4Value(k);
+    return v < 0 ? -1 : v * 64 + 1;
+  }
+  const n = k.length - slash - 1;
+  if (n < 1 || n > 2) return -1;
+  const d0 = k.charCodeAt(slash + 1) - 48;
+  const d1 = n === 2 ? k.charCodeAt(slash + 2) - 48 : 0;
+  if (d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9 || (n === 2 && d0 === 0)) return -1;
+  const p = n === 2 ? d0 * 10 + d1 : d0;
+  if (p > 32) return -1;
+  const v = ipv4Value(k.slice(0, slash));
+  return v < 0 ? -1 : v * 64 + 2 + p;
+}
+
+/** The string of an ipv4Key value (its 32-bit value, unsigned, and its form). */
+export function ipv4KeyString(v: number, form: number): string {
+  return form === 1 ? ipv4String(v) : `${ipv4String(v)}/${form - 2}`;
+}
+
 /** The dotted quad of a 32-bit value (the inverse of ipv4Value; int32 values are taken unsigned). */
 export function ipv4String(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;

@@ -11,12 +11,12 @@
 //
 // Layout: one open-addressing hash table (linear probing, load ≤ 1/2, backward-shift deletion) whose
 // 32-byte buckets hold the whole entry, so a look-up allocates nothing and touches one cache line of
-// table memory. IPv4 keys (the usual /32 client template) are stored as their 32-bit value; other
-// keys as a 32-bit hash plus the string, kept in a side array. The clock hand and the sweep walk the
+// table memory. IPv4 keys (client templates, bare or masked like "10.0.0.0/24") are stored as their
+// 32-bit value and form; other keys as a 32-bit hash plus the string, kept in a side array. The clock hand and the sweep walk the
 // buckets in order, so evicting and expiring read memory sequentially.
 
 import { randomBytes } from 'node:crypto';
-import { ipv4String, ipv4Value } from './address.js';
+import { ipv4Key, ipv4KeyString } from './address.js';
 import { fmix32, murmur3 } from '../schedulers/hash.js';
 
 export type PinKind = 'connection' | 'client' | 'cookie' | 'header';
@@ -62,8 +62,8 @@ const KINDS: readonly PinKind[] = ['connection', 'client', 'cookie', 'header'];
 const KIND_CODE: Record<PinKind, number> = { connection: 0, client: 1, cookie: 2, header: 3 };
 
 // Bucket j, 32 bytes (two per cache line): i32[8j] key (IPv4 value, or the string key's hash);
-// i32[8j+1] tag (0: empty, else group × 2 + 1 for an IPv4 key, group × 2 + 2 for a string key;
-// group = pool index × 4 + kind); i32[8j+2] backend index; i32[8j+3] flags; f64[4j+2] expiry (ms);
+// i32[8j+1] tag (0: empty, else group × 64 + form + 1, where form is 0 for a string key and the
+// ipv4Key form, 1–34, for an IPv4 key with or without a prefix; group = pool index × 4 + kind); i32[8j+2] backend index; i32[8j+3] flags; f64[4j+2] expiry (ms);
 // f64[4j+3] when the entry was last written to the shared store (ms).
 const KEY = 0;
 const TAG = 1;
@@ -109,7 +109,8 @@ export class AffinityTable {
 
   // the key of the latest call, resolved once: lookup-then-pin parses and hashes it once
   private lastClient: string | undefined;
-  private keyHash = 0;
+  private keyHash = 0; // IPv4 value, or the string's hash
+  private keyForm = 0; // ipv4Key form; 0: a string key
   private keyStr: string | undefined;
 
   private readonly poolIndex = new Map<string, number>();
@@ -336,7 +337,7 @@ export class AffinityTable {
     for (let j = 0; j <= this.mask; j++) {
       const t = i32[j * 8 + TAG]!;
       if (t === 0) continue;
-      const g = (t - 1) >> 1;
+      const g = (t - 1) >> 6;
       if (want !== undefined && g >> 2 !== want) continue;
       if (opts.kind !== undefined && KINDS[g & 3] !== opts.kind) continue;
       if (i32[j * 8 + FLAGS]! < LIVE && f64[j * 4 + 2]! <= now) continue;
@@ -352,7 +353,7 @@ export class AffinityTable {
     }
     picked.sort((a, b) => f64[b * 4 + 2]! - f64[a * 4 + 2]! || a - b);
     return picked.map((j) => {
-      const g = (i32[j * 8 + TAG]! - 1) >> 1;
+      const g = (i32[j * 8 + TAG]! - 1) >> 6;
       const live = i32[j * 8 + FLAGS]! >>> 2;
       return {
         pool: this.poolNames[g >> 2]!, kind: KINDS[g & 3]!, client: this.keyOf(j),
@@ -415,12 +416,14 @@ export class AffinityTable {
   /** Resolve the client key (once for consecutive calls with the same string). */
   private resolve(client: string): void {
     if (client === this.lastClient) return;
-    const v = ipv4Value(client);
-    if (v >= 0) {
-      this.keyHash = v | 0;
+    const k = ipv4Key(client);
+    if (k >= 0) {
+      this.keyHash = Math.floor(k / 64) | 0;
+      this.keyForm = k % 64;
       this.keyStr = undefined;
     } else {
       this.keyHash = murmur3(client, this.seed) | 0;
+      this.keyForm = 0;
       this.keyStr = client;
     }
     this.lastClient = client;
@@ -431,7 +434,7 @@ export class AffinityTable {
     this.resolve(client);
     const key = this.keyHash;
     const str = this.keyStr;
-    const tag = g * 2 + (str === undefined ? 1 : 2);
+    const tag = g * 64 + this.keyForm + 1;
     const { i32, mask } = this;
     for (let j = home(key, tag, this.seed) & mask; ; j = (j + 1) & mask) {
       const t = i32[j * 8 + TAG];
@@ -444,7 +447,7 @@ export class AffinityTable {
   private insert(g: number): number {
     const key = this.keyHash;
     const str = this.keyStr;
-    const tag = g * 2 + (str === undefined ? 1 : 2);
+    const tag = g * 64 + this.keyForm + 1;
     const { i32, f64, mask } = this;
     let j = home(key, tag, this.seed) & mask;
     for (let d = 0; i32[j * 8 + TAG] !== 0; d++) {
@@ -471,7 +474,7 @@ export class AffinityTable {
     const strs = this.strs;
     const t = i32[j * 8 + TAG]!;
     this.size_--;
-    this.counts[((t - 1) >> 1) & 3]!--;
+    this.counts[((t - 1) >> 6) & 3]!--;
     let hole = j;
     for (let k = (j + 1) & mask; i32[k * 8 + TAG] !== 0; k = (k + 1) & mask) {
       const h = home(i32[k * 8 + KEY]!, i32[k * 8 + TAG]!, this.seed) & mask;
@@ -529,7 +532,7 @@ export class AffinityTable {
   }
 
   private keyOf(j: number): string {
-    const t = this.i32[j * 8 + TAG]!;
-    return (t & 1) === 1 ? ipv4String(this.i32[j * 8 + KEY]!) : this.strs![j]!;
+    const form = (this.i32[j * 8 + TAG]! - 1) & 63;
+    return form === 0 ? this.strs![j]! : ipv4KeyString(this.i32[j * 8 + KEY]!, form);
   }
 }

@@ -2,7 +2,7 @@
 // against a plain Map model over seeded random operation sequences.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipv4String, ipv4Value } from '../../src/affinity/address.js';
+import { ipv4Key, ipv4KeyString, ipv4String, ipv4Value } from '../../src/affinity/address.js';
 import { AffinityTable, type PinKind } from '../../src/affinity/table.js';
 
 const T0 = 1_700_000_000_000;
@@ -27,10 +27,28 @@ describe('ipv4Value', () => {
   });
 });
 
+describe('ipv4Key', () => {
+  it('encodes canonical bare and masked IPv4 keys losslessly, and nothing else', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.option(fc.integer({ min: 0, max: 32 })), (ip, p) => {
+        const k = p === null ? ip : `${ip}/${p}`;
+        const v = ipv4Key(k);
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(ipv4KeyString(Math.floor(v / 64) | 0, v % 64)).toBe(k);
+      }),
+      { seed: 8, numRuns: 500 },
+    );
+    expect(ipv4Key('0.0.0.0/0')).toBe(2);
+    for (const k of ['10.0.0.0/33', '10.0.0.0/033', '10.0.0.0/07', '10.0.0.0/', '10.0.0.0/2a', '010.0.0.0/24', '10.0.0/24', 'a/24']) {
+      expect(ipv4Key(k), k).toBe(-1);
+    }
+  });
+});
+
 const key = fc.oneof(
   fc.tuple(fc.nat(1), fc.nat(1), fc.nat(3), fc.nat(31)).map((p) => p.join('.')), // 512 keys: repeats, long probe runs
   fc.ipV4(),
-  fc.constantFrom('sess-1', 'sess-2', '[::1]:80#3', '010.0.0.1', '10.0.0.1', '10.0.0.0/24', ''),
+  fc.constantFrom('sess-1', 'sess-2', '[::1]:80#3', '010.0.0.1', '10.0.0.1', '10.0.0.0/24', '10.0.0.0/16', '10.0.0.1/32', '10.0.0.0/024', ''),
 );
 const where = fc.tuple(fc.constantFrom('web', 'api'), fc.constantFrom<PinKind>('client', 'header', 'connection'));
 const op = fc.tuple(fc.constantFrom('pin', 'pin', 'lookup', 'unpin'), where, key, fc.nat(3));

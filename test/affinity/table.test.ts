@@ -86,12 +86,12 @@ describe('AffinityTable', () => {
   it('drops a pin that would sit over 64 buckets past its home: keys aimed at one bucket cannot build a long probe run', () => {
     const seed = 1234;
     const t = new AffinityTable({ timeout: 300, maxEntries: 1000, seed });
-    // header values of the first pool (group 0 × 4 + 3, a string key: tag 3 × 2 + 2) whose home is
+    // header values of the first pool (group 0 × 4 + 3, a string key: tag 3 × 64 + 0 + 1) whose home is
     // bucket 0 of 256 — what the table has at 64 to 127 entries — found by brute force
     const aimed: string[] = [];
     for (let i = 0; aimed.length < 100; i++) {
       const k = `s${i}`;
-      if ((home(murmur3(k, seed) | 0, 8, seed) & 255) === 0) aimed.push(k);
+      if ((home(murmur3(k, seed) | 0, 193, seed) & 255) === 0) aimed.push(k);
     }
     for (const k of aimed) t.pin('web', 'header', k, 'b1:80', T0);
     expect(t.size).toBe(65); // its home bucket and the 64 after it
