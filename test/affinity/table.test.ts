@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskAddress } from '../../src/affinity/address.js';
 import { CookieSigner } from '../../src/affinity/cookie.js';
-import { AffinityTable, home } from '../../src/affinity/table.js';
-import { murmur3 } from '../../src/schedulers/hash.js';
+import { AffinityTable, home, stringHash } from '../../src/affinity/table.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -91,7 +90,7 @@ describe('AffinityTable', () => {
     const aimed: string[] = [];
     for (let i = 0; aimed.length < 100; i++) {
       const k = `s${i}`;
-      if ((home(murmur3(k, seed) | 0, 193, seed) & 255) === 0) aimed.push(k);
+      if ((home(stringHash(k, seed), 193, seed) & 255) === 0) aimed.push(k);
     }
     for (const k of aimed) t.pin('web', 'header', k, 'b1:80', T0);
     expect(t.size).toBe(65); // its home bucket and the 64 after it
