@@ -57,50 +57,52 @@ function compute(ip: string, netmask: number): string {
 
 /** The 32-bit value of a canonical dotted quad ("10.0.0.7", no leading zeros), else -1. */
 export function ipv4Value(k: string): number {
-  const n = k.length;
-  if (n < 7 || n > 15) return -1;
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = k.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      v = v * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // leading zero: not canonical
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-      digits++;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return v * 256 + part;
+  const key = ipv4Key(k);
+  return key >= 0 && key % 64 === 1 ? Math.floor(key / 64) : -1;
 }
 
 /**
  * A canonical IPv4 key — "10.0.0.7" or, as maskAddress writes a masked one, "10.0.0.0/24" — as
- * value × 64 + form, where form 1 is a bare address and 2 + p a "/p" suffix (p 0–32, no leading
- * zero); -1 for anything else. Lossless: ipv4KeyString gives the same string back.
+ * value × 64 + form, where form 1 is a bare address and 2 + p a "/p" suffix (p 0–32); -1 for
+ * anything else (leading zeros included). Lossless: ipv4KeyString gives the same string back.
+ * One pass over the characters: the affinity table calls it on every look-up.
  */
 export function ipv4Key(k: string): number {
-  const slash = k.length >= 9 ? k.indexOf('/', 7) : -1;
-  if (slash < 0) {
-    const v = ipv4Value(k);
-    return v < 0 ? -1 : v * 64 + 1;
+  const n = k.length;
+  if (n < 7 || n > 18) return -1;
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = k.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c === 47) break;
+    else return -1;
   }
-  const n = k.length - slash - 1;
-  if (n < 1 || n > 2) return -1;
-  const d0 = k.charCodeAt(slash + 1) - 48;
-  const d1 = n === 2 ? k.charCodeAt(slash + 2) - 48 : 0;
-  if (d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9 || (n === 2 && d0 === 0)) return -1;
-  const p = n === 2 ? d0 * 10 + d1 : d0;
-  if (p > 32) return -1;
-  const v = ipv4Value(k.slice(0, slash));
-  return v < 0 ? -1 : v * 64 + 2 + p;
+  if (dots !== 3 || digits === 0) return -1;
+  v = v * 256 + part;
+  if (i === n) return v * 64 + 1;
+  // "/p": one or two digits, no leading zero, at most 32
+  const m = n - i - 1;
+  if (m < 1 || m > 2) return -1;
+  const d0 = k.charCodeAt(i + 1) - 48;
+  if (d0 < 0 || d0 > 9) return -1;
+  if (m === 1) return v * 64 + 2 + d0;
+  const d1 = k.charCodeAt(i + 2) - 48;
+  const p = d0 * 10 + d1;
+  if (d0 === 0 || d1 < 0 || d1 > 9 || p > 32) return -1;
+  return v * 64 + 2 + p;
 }
 
 /** The string of an ipv4Key value (its 32-bit value, unsigned, and its form). */

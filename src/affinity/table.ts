@@ -63,8 +63,9 @@ const KIND_CODE: Record<PinKind, number> = { connection: 0, client: 1, cookie: 2
 
 // Bucket j, 32 bytes (two per cache line): i32[8j] key (IPv4 value, or the string key's hash);
 // i32[8j+1] tag (0: empty, else group × 64 + form + 1, where form is 0 for a string key and the
-// ipv4Key form, 1–34, for an IPv4 key with or without a prefix; group = pool index × 4 + kind); i32[8j+2] backend index; i32[8j+3] flags; f64[4j+2] expiry (ms);
-// f64[4j+3] when the entry was last written to the shared store (ms).
+// ipv4Key form, 1–34, for an IPv4 key with or without a prefix; group = pool index × 4 + kind);
+// i32[8j+2] backend index; i32[8j+3] flags; f64[4j+2] expiry (ms); f64[4j+3] when the entry was
+// last written to the shared store (ms).
 const KEY = 0;
 const TAG = 1;
 const BACKEND = 2;
