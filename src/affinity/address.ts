@@ -58,7 +58,8 @@ function compute(ip: string, netmask: number): string {
 /** The 32-bit value of a canonical dotted quad ("10.0.0.7", no leading zeros), else -1. */
 export function ipv4Value(k: string): number {
   const key = ipv4Key(k);
-  return key >= 0 && key % 64 === 1 ? Math.floor(key / 64) : -1;
+  const v = Math.floor(key / 64);
+  return key >= 0 && key - v * 64 === 1 ? v : -1;
 }
 
 /**

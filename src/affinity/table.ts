@@ -441,8 +441,9 @@ export class AffinityTable {
     if (client === this.lastClient) return;
     const k = ipv4Key(client);
     if (k >= 0) {
-      this.keyHash = Math.floor(k / 64) | 0;
-      this.keyForm = k % 64;
+      const v = Math.floor(k / 64); // not k % 64: a double modulo is a slow library call
+      this.keyHash = v | 0;
+      this.keyForm = k - v * 64;
       this.keyStr = undefined;
     } else {
       this.keyHash = stringHash(client, this.seed);
