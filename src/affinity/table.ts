@@ -12,8 +12,9 @@
 // Layout: one open-addressing hash table (linear probing, load ≤ 1/2, backward-shift deletion) whose
 // 32-byte buckets hold the whole entry, so a look-up allocates nothing and touches one cache line of
 // table memory. IPv4 keys (client templates, bare or masked like "10.0.0.0/24") are stored as their
-// 32-bit value and form; other keys as a 32-bit hash plus the string, kept in a side array. The clock hand and the sweep walk the
-// buckets in order, so evicting and expiring read memory sequentially.
+// 32-bit value and form; other keys as a 32-bit hash plus the string, kept in a side array. The
+// clock hand and the sweep walk the buckets in order, so evicting and expiring read memory
+// sequentially.
 
 import { randomBytes } from 'node:crypto';
 import { ipv4Key, ipv4KeyString } from './address.js';
@@ -119,9 +120,8 @@ export class AffinityTable {
   private graceMs: number;
   private maxEntries: number;
 
-  private buf = new ArrayBuffer(MIN_BUCKETS * 32);
-  private i32 = new Int32Array(this.buf);
-  private f64 = new Float64Array(this.buf);
+  private i32 = new Int32Array(MIN_BUCKETS * 8);
+  private f64 = new Float64Array(this.i32.buffer);
   private mask = MIN_BUCKETS - 1;
   /** String keys by bucket; created with the first string key. */
   private strs: (string | undefined)[] | undefined;
@@ -530,17 +530,13 @@ export class AffinityTable {
     this.evictions++;
   }
 
-  /** Double the buckets (the table holds at most half as many entries). */
+  /** Double the buckets (the table holds at most half as many entries) and re-insert every entry. */
   private grow(): void {
-    this.resize((this.mask + 1) * 2);
-  }
-
-  private resize(n: number): void {
+    const n = (this.mask + 1) * 2;
     const old = this.i32;
     const oldStrs = this.strs;
-    this.buf = new ArrayBuffer(n * 32);
-    this.i32 = new Int32Array(this.buf);
-    this.f64 = new Float64Array(this.buf);
+    this.i32 = new Int32Array(n * 8);
+    this.f64 = new Float64Array(this.i32.buffer);
     this.mask = n - 1;
     this.strs = oldStrs === undefined ? undefined : this.newStrs(n);
     this.hand = this.cursor = 0;
