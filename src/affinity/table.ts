@@ -129,6 +129,13 @@ export class AffinityTable {
   private size_ = 0;
   private hand = 0; // clock hand: the next eviction candidate
   private cursor = 0; // sweep position
+  /**
+   * The next, doubled bucket array, allocated once the table is 3/8 full and written one page per
+   * insert until it grows: the OS maps a fresh page on its first write (about 3.5 µs here), and
+   * 64 MB of them at once would add some 60 ms to the pause of the last doubling.
+   */
+  private next: Int32Array<ArrayBuffer> | undefined;
+  private nextTouched = 0;
 
   // the key of the latest call, resolved once: lookup-then-pin parses and hashes it once
   private lastClient: string | undefined;
@@ -172,6 +179,10 @@ export class AffinityTable {
     this.graceMs = (opts.controlGrace ?? 60) * 1000;
     this.maxEntries = opts.maxEntries;
     while (this.size_ > this.maxEntries) this.evict();
+    if (this.mask + 1 >= 2 * this.maxEntries) {
+      this.next = undefined; // it will not grow again
+      this.nextTouched = 0;
+    }
   }
 
   get size(): number {
@@ -223,6 +234,7 @@ export class AffinityTable {
     if (j < 0) {
       if (this.size_ >= this.maxEntries) this.evict();
       else if ((this.size_ + 1) * 2 > this.mask + 1) this.grow();
+      else if (this.size_ * 8 >= (this.mask + 1) * 3 && this.mask + 1 < 2 * this.maxEntries) this.prefault();
       j = this.insert(g);
       if (j < 0) {
         this.evictions++;
@@ -349,14 +361,21 @@ export class AffinityTable {
 
   /**
    * Entries, latest expiry first (for templates: most recently used first); expired ones left out.
-   * A scan of every bucket: for the admin API, not the request path.
+   * One pass over the buckets keeping the best `limit` in a heap: about 20 ms at 1M entries.
    */
   list(now: number, opts: { pool?: string; kind?: PinKind; limit?: number } = {}): AffinityEntry[] {
     const limit = opts.limit ?? 1000;
     const want = opts.pool === undefined ? undefined : this.poolIndex.get(opts.pool);
-    if (opts.pool !== undefined && want === undefined) return [];
+    if ((opts.pool !== undefined && want === undefined) || limit <= 0) return [];
     const { i32, f64 } = this;
-    let picked: number[] = [];
+    // a worse entry expires sooner (ties: the higher bucket); heap[0] is the worst one kept
+    const worse = (a: number, b: number): boolean => f64[a * 4 + 2]! < f64[b * 4 + 2]! || (f64[a * 4 + 2] === f64[b * 4 + 2] && a > b);
+    const heap: number[] = [];
+    const swap = (x: number, y: number): void => {
+      const v = heap[x]!;
+      heap[x] = heap[y]!;
+      heap[y] = v;
+    };
     for (let j = 0; j <= this.mask; j++) {
       const t = i32[j * 8 + TAG]!;
       if (t === 0) continue;
@@ -365,17 +384,24 @@ export class AffinityTable {
       if (opts.kind !== undefined && KINDS[g & 3] !== opts.kind) continue;
       if (i32[j * 8 + FLAGS]! < LIVE && f64[j * 4 + 2]! <= now) continue;
       if (!this.backendValid[i32[j * 8 + BACKEND]!]) continue;
-      picked.push(j);
+      if (heap.length < limit) {
+        heap.push(j);
+        for (let i = heap.length - 1; i > 0 && worse(heap[i]!, heap[(i - 1) >> 1]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+      } else if (worse(heap[0]!, j)) {
+        heap[0] = j;
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1;
+          let w = i;
+          if (l < heap.length && worse(heap[l]!, heap[w]!)) w = l;
+          if (l + 1 < heap.length && worse(heap[l + 1]!, heap[w]!)) w = l + 1;
+          if (w === i) break;
+          swap(i, w);
+          i = w;
+        }
+      }
     }
-    if (picked.length > limit) {
-      // keep the `limit` latest expiries without sorting every entry: the cut-off from a typed sort
-      const at = Float64Array.from(picked, (j) => f64[j * 4 + 2]!).sort()[picked.length - limit]!;
-      const kept = picked.filter((j) => f64[j * 4 + 2]! > at);
-      for (const j of picked) if (kept.length < limit && f64[j * 4 + 2] === at) kept.push(j);
-      picked = kept;
-    }
-    picked.sort((a, b) => f64[b * 4 + 2]! - f64[a * 4 + 2]! || a - b);
-    return picked.map((j) => {
+    heap.sort((a, b) => (worse(b, a) ? -1 : worse(a, b) ? 1 : 0));
+    return heap.map((j) => {
       const g = (i32[j * 8 + TAG]! - 1) >> 6;
       const live = i32[j * 8 + FLAGS]! >>> 2;
       return {
@@ -535,7 +561,9 @@ export class AffinityTable {
     const n = (this.mask + 1) * 2;
     const old = this.i32;
     const oldStrs = this.strs;
-    this.i32 = new Int32Array(n * 8);
+    this.i32 = this.next ?? new Int32Array(n * 8); // only zeros were written to `next`
+    this.next = undefined;
+    this.nextTouched = 0;
     this.f64 = new Float64Array(this.i32.buffer);
     this.mask = n - 1;
     this.strs = oldStrs === undefined ? undefined : this.newStrs(n);
@@ -546,8 +574,17 @@ export class AffinityTable {
       if (t === 0) continue;
       let j = home(old[k + KEY]!, t, this.seed) & this.mask;
       while (i32[j * 8 + TAG] !== 0) j = (j + 1) & this.mask;
-      i32.set(old.subarray(k, k + 8), j * 8);
+      for (let w = 0; w < 8; w++) i32[j * 8 + w] = old[k + w]!;
       if (oldStrs !== undefined) this.strs![j] = oldStrs[k / 8];
+    }
+  }
+
+  /** Write one more page (4 KiB) of the next bucket array, allocating it first. */
+  private prefault(): void {
+    const next = (this.next ??= new Int32Array((this.mask + 1) * 16));
+    if (this.nextTouched < next.length) {
+      next[this.nextTouched] = 0;
+      this.nextTouched += 1024;
     }
   }
 

@@ -102,6 +102,22 @@ describe('AffinityTable against a Map', () => {
     );
   });
 
+  it('lists the `limit` entries that expire last, latest first', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.nat(1_000_000), { minLength: 1, maxLength: 500 }), fc.nat(20), fc.integer(), (times, limit, seed) => {
+        const t = new AffinityTable({ timeout: 300, maxEntries: 100_000, seed });
+        times.forEach((s, i) => t.pin('web', 'header', `k${i}`, 'b1:80', T0 + s));
+        const want = times
+          .map((s, i) => ({ s, k: `k${i}` }))
+          .sort((a, b) => b.s - a.s)
+          .slice(0, limit)
+          .map((e) => e.k);
+        expect(t.list(T0, { limit }).map((e) => e.client)).toEqual(want);
+      }),
+      { seed: 45, numRuns: 100 },
+    );
+  });
+
   it('sweeps exactly the expired entries', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(key, fc.nat(20)), { maxLength: 2000 }), fc.nat(20), fc.integer(), (pins, at, seed) => {
