@@ -6,8 +6,9 @@
 //
 // Eviction is CLOCK with a two-step use count: a new entry gets 1, a hit 2; the hand, walking the
 // buckets in order, takes one off each entry it passes and evicts the first at 0. So a new entry
-// outlives at least one turn of the hand, a used one two turns after its last use, and an entry
-// used since it was pinned outlives all those that never were.
+// outlives about one turn of the hand, a used one about two turns after its last use, and an entry
+// used since it was pinned nearly always outlives those that never were (a deletion's backward
+// shift can move an entry past the hand, or wrap one ahead of it).
 //
 // Layout: one open-addressing hash table (linear probing, load ≤ 1/2, backward-shift deletion) whose
 // 32-byte buckets hold the whole entry, so a look-up allocates nothing and touches one cache line of
