@@ -3,8 +3,8 @@
 import { addrToU32, ipvsBucket, murmur3 } from './hash.js';
 import { num } from './params.js';
 import { wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type SchedulerDef } from './types.js';
-import { idsOf } from './util.js';
+import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { availableIndexes, idsOf } from './util.js';
 
 export interface DhParams {
   tableBits: number;
@@ -25,10 +25,7 @@ export function keyBucket(key: string, clientIp: string, bits: number, port = 0)
 function build(backends: readonly BackendView[], bits: number): State {
   const size = 1 << bits;
   const table = new Int32Array(size).fill(-1);
-  const members: number[] = [];
-  backends.forEach((b, i) => {
-    if (available(b)) members.push(i);
-  });
+  const members = availableIndexes(backends);
   if (members.length > 0) for (let i = 0; i < size; i++) table[i] = members[i % members.length]!;
   return { table, ids: idsOf(backends) };
 }

@@ -4,8 +4,8 @@
 import { keyBucket } from './dh.js';
 import { bool, num } from './params.js';
 import { wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type SchedulerDef } from './types.js';
-import { idsOf } from './util.js';
+import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { availableIndexes, idsOf } from './util.js';
 
 export interface ShParams {
   tableBits: number;
@@ -22,10 +22,7 @@ interface State {
 function build(backends: readonly BackendView[], bits: number): State {
   const size = 1 << bits;
   const table = new Int32Array(size).fill(-1);
-  const members: number[] = [];
-  backends.forEach((b, i) => {
-    if (available(b)) members.push(i);
-  });
+  const members = availableIndexes(backends);
   if (members.length > 0) {
     let m = 0;
     let count = 0;

@@ -1,6 +1,6 @@
 // Small helpers shared by this set of schedulers: gcd, a 32-bit integer mix, a clone-safe seeded
 // random stream kept inside scheduler state, and a list-change check.
-import type { BackendView, Rng } from './types.js';
+import { available, type BackendView, type Rng } from './types.js';
 
 export function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
@@ -21,6 +21,15 @@ export function nextRandom(st: { seed: number }): number {
   let t = Math.imul(a ^ (a >>> 15), a | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** Positions of the backends that can take traffic (active or draining), in list order. */
+export function availableIndexes(backends: readonly BackendView[]): number[] {
+  const out: number[] = [];
+  backends.forEach((b, i) => {
+    if (available(b)) out.push(i);
+  });
+  return out;
 }
 
 /** The ids of a backend list, in order: the fingerprint tables are built from. */
