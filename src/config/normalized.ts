@@ -70,6 +70,10 @@ export interface Limits {
   keepAliveTimeout: number;
   maxHeaderSize: number;
   maxConnections: number;
+  bodyTimeout: number;
+  /** undefined: no limit. */
+  maxBodySize: number | undefined;
+  maxHeaderCount: number;
 }
 
 export interface Listen {
@@ -77,7 +81,10 @@ export interface Listen {
   port: number;
   limits: Limits;
   trustProxy: boolean | string[];
-  acceptProxy: boolean;
+  /** false, true (any sender) or the CIDRs allowed to send a PROXY header. */
+  acceptProxy: boolean | string[];
+  allowUnderscoreHeaders: boolean;
+  mergeSlashes: boolean;
 }
 
 export interface Route {
@@ -85,6 +92,7 @@ export interface Route {
   index: number;
   match: MatchConfig;
   pool: string;
+  caseInsensitive: boolean;
 }
 
 export interface TcpService {
@@ -106,9 +114,17 @@ export interface AffinitySettings {
   expireQuiescentTemplate: boolean;
 }
 
+export interface Admin {
+  host: string;
+  port: number;
+  token: string | undefined;
+  /** Host header values accepted besides loopback names and addresses (lower case, no port). */
+  allowedHosts: string[];
+}
+
 export interface Config {
   listen: Listen[];
-  admin: { host: string; port: number; token: string | undefined } | false;
+  admin: Admin | false;
   affinity: AffinitySettings;
   learnMime: boolean;
   workers: number;

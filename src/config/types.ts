@@ -12,6 +12,12 @@ export interface ListenLimits {
   maxHeaderSize?: number;
   /** concurrent client connections (default 10000). */
   maxConnections?: number;
+  /** ms of silence allowed between two reads of a request body (default 30000; past it 408). */
+  bodyTimeout?: number;
+  /** bytes of request body (default: no limit; larger gets 413 before anything is forwarded). */
+  maxBodySize?: number;
+  /** request header fields (default 100; more gets 431). */
+  maxHeaderCount?: number;
 }
 
 export interface ListenConfig {
@@ -20,14 +26,23 @@ export interface ListenConfig {
   limits?: ListenLimits;
   /** Keep and append X-Forwarded-* when true, or when the peer is inside one of these CIDRs. */
   trustProxy?: boolean | string[];
-  /** Expect a PROXY protocol v1/v2 header from an L4 balancer in front. */
-  acceptProxy?: boolean;
+  /**
+   * Expect a PROXY protocol v1/v2 header from an L4 balancer in front: `true` (any sender) or the
+   * CIDRs of the balancers allowed to send one; connections from other peers are closed.
+   */
+  acceptProxy?: boolean | string[];
+  /** Forward header names containing `_` (default false: they are dropped). */
+  allowUnderscoreHeaders?: boolean;
+  /** Merge repeated slashes in the path before matching and forwarding (default true). */
+  mergeSlashes?: boolean;
 }
 
 export interface AdminConfig {
   host?: string;
   port?: number;
   token?: string | undefined;
+  /** Host header values (names or addresses, without port) accepted besides loopback ones. */
+  allowedHosts?: string[];
 }
 
 export interface AffinityConfig {
@@ -102,6 +117,8 @@ export interface RouteConfig {
   name?: string;
   match?: MatchConfig;
   pool: string;
+  /** Match `match.path` globs without regard to case (default false: case-sensitive). */
+  caseInsensitive?: boolean;
 }
 
 export interface TcpServiceConfig {

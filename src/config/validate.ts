@@ -53,13 +53,16 @@ class V {
   }
 }
 
-const LIMIT_DEFAULTS: N.Limits = {
+const LIMIT_DEFAULTS = {
   headersTimeout: 10_000,
   requestTimeout: 300_000,
   keepAliveTimeout: 5_000,
   maxHeaderSize: 16_384,
   maxConnections: 10_000,
-};
+  bodyTimeout: 30_000,
+  maxHeaderCount: 100,
+} as const;
+const LIMIT_MIN: Partial<Record<keyof typeof LIMIT_DEFAULTS, number>> = { maxHeaderSize: 1024, maxHeaderCount: 1, bodyTimeout: 1 };
 
 const POOL_KEYS = [
   'scheduler', 'backends', 'hashKey', 'timeout', 'connectTimeout', 'retries', 'learnMime',
@@ -75,36 +78,69 @@ function isCidr(s: string): boolean {
   return m[1]!.includes(':') ? bits <= 128 : bits <= 32 && /^\d{1,3}(\.\d{1,3}){3}$/.test(m[1]!);
 }
 
+/** `true`, `false` or a list of CIDRs (trustProxy, acceptProxy). */
+function boolOrCidrs(v: V, raw: Obj, k: string, at: string): boolean | string[] {
+  const val = raw[k];
+  if (val === undefined) return false;
+  if (typeof val === 'boolean') return val;
+  if (Array.isArray(val)) {
+    const out: string[] = [];
+    val.forEach((c, i) => {
+      if (typeof c === 'string' && isCidr(c)) out.push(c);
+      else v.err(`${at}.${k}[${i}]`, `must be a CIDR like "10.0.0.0/8", got ${q(c)}`);
+    });
+    return out;
+  }
+  v.err(`${at}.${k}`, 'must be true, false or a list of CIDRs');
+  return false;
+}
+
+function nonEmpty(v: V, x: boolean | string[], at: string): boolean | string[] {
+  if (Array.isArray(x) && x.length === 0) v.err(at, 'must list at least one CIDR (or be false)');
+  return x;
+}
+
 function listen(v: V, raw: unknown, at: string, defPort: number): N.Listen | undefined {
   if (!isObj(raw)) {
     v.err(at, `must be an object like { host: '0.0.0.0', port: ${defPort} }`);
     return undefined;
   }
-  v.keys(raw, at, ['host', 'port', 'limits', 'trustProxy', 'acceptProxy']);
+  v.keys(raw, at, ['host', 'port', 'limits', 'trustProxy', 'acceptProxy', 'allowUnderscoreHeaders', 'mergeSlashes']);
   const port = v.int(raw, 'port', at, defPort, 0, 65535);
   const host = v.str(raw, 'host', at, '0.0.0.0');
-  const limits = { ...LIMIT_DEFAULTS };
+  const limits: N.Limits = { ...LIMIT_DEFAULTS, maxBodySize: undefined };
   if (raw.limits !== undefined) {
     if (!isObj(raw.limits)) v.err(`${at}.limits`, 'must be an object');
     else {
-      v.keys(raw.limits, `${at}.limits`, Object.keys(LIMIT_DEFAULTS));
-      for (const k of Object.keys(LIMIT_DEFAULTS) as (keyof N.Limits)[]) {
-        limits[k] = v.int(raw.limits, k, `${at}.limits`, LIMIT_DEFAULTS[k], k === 'maxHeaderSize' ? 1024 : 0);
+      v.keys(raw.limits, `${at}.limits`, [...Object.keys(LIMIT_DEFAULTS), 'maxBodySize']);
+      for (const k of Object.keys(LIMIT_DEFAULTS) as (keyof typeof LIMIT_DEFAULTS)[]) {
+        limits[k] = v.int(raw.limits, k, `${at}.limits`, LIMIT_DEFAULTS[k], LIMIT_MIN[k] ?? 0);
       }
+      if (raw.limits.maxBodySize !== undefined) limits.maxBodySize = v.int(raw.limits, 'maxBodySize', `${at}.limits`, 0, 0);
     }
   }
-  let trustProxy: boolean | string[] = false;
-  if (raw.trustProxy !== undefined) {
-    if (typeof raw.trustProxy === 'boolean') trustProxy = raw.trustProxy;
-    else if (Array.isArray(raw.trustProxy)) {
-      trustProxy = [];
-      raw.trustProxy.forEach((c, i) => {
-        if (typeof c === 'string' && isCidr(c)) (trustProxy as string[]).push(c);
-        else v.err(`${at}.trustProxy[${i}]`, `must be a CIDR like "10.0.0.0/8", got ${q(c)}`);
-      });
-    } else v.err(`${at}.trustProxy`, 'must be true, false or a list of CIDRs');
+  return {
+    host, port, limits,
+    trustProxy: boolOrCidrs(v, raw, 'trustProxy', at),
+    acceptProxy: nonEmpty(v, boolOrCidrs(v, raw, 'acceptProxy', at), `${at}.acceptProxy`),
+    allowUnderscoreHeaders: v.bool(raw, 'allowUnderscoreHeaders', at, false),
+    mergeSlashes: v.bool(raw, 'mergeSlashes', at, true),
+  };
+}
+
+/** A list of host names or addresses (no port), lower-cased. */
+function hostList(v: V, raw: unknown, at: string): string[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    v.err(at, 'must be a list of host names like ["admin.example.net"]');
+    return [];
   }
-  return { host, port, limits, trustProxy, acceptProxy: v.bool(raw, 'acceptProxy', at, false) };
+  const out: string[] = [];
+  raw.forEach((h, i) => {
+    if (typeof h === 'string' && /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.:-]+)$/.test(h) && h !== '') out.push(h.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+    else v.err(`${at}[${i}]`, `must be a host name or address without port, got ${q(h)}`);
+  });
+  return out;
 }
 
 function backend(v: V, raw: unknown, at: string, tcp: boolean): N.Backend | undefined {
@@ -350,12 +386,12 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
     if (nl) listens.push(nl);
   }
 
-  let admin: N.Config['admin'] = { host: '127.0.0.1', port: 9090, token: undefined };
+  let admin: N.Config['admin'] = { host: '127.0.0.1', port: 9090, token: undefined, allowedHosts: [] };
   if (input.admin === false) admin = false;
   else if (input.admin !== undefined) {
     if (!isObj(input.admin)) v.err('admin', 'must be an object like { host, port, token } or false');
     else {
-      v.keys(input.admin, 'admin', ['host', 'port', 'token']);
+      v.keys(input.admin, 'admin', ['host', 'port', 'token', 'allowedHosts']);
       const token = input.admin.token;
       if (token !== undefined && (typeof token !== 'string' || token.length < 8)) {
         v.err('admin.token', 'must be a string of at least 8 characters (or undefined for no token)');
@@ -364,6 +400,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
         host: v.str(input.admin, 'host', 'admin', '127.0.0.1'),
         port: v.int(input.admin, 'port', 'admin', 9090, 0, 65535),
         token: typeof token === 'string' && token.length >= 8 ? token : undefined,
+        allowedHosts: hostList(v, input.admin.allowedHosts, 'admin.allowedHosts'),
       };
     }
   }
@@ -438,7 +475,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
     input.routes.forEach((r, i) => {
       const at = `routes[${i}]`;
       if (!isObj(r)) return v.err(at, 'must be an object like { match: { path: "/img/**" }, pool: "images" }');
-      v.keys(r, at, ['name', 'match', 'pool']);
+      v.keys(r, at, ['name', 'match', 'pool', 'caseInsensitive']);
       const name = r.name === undefined ? `route${i}` : typeof r.name === 'string' && r.name ? r.name : (v.err(`${at}.name`, 'must be a non-empty string'), `route${i}`);
       if (names.has(name)) v.err(`${at}.name`, `duplicate route name ${q(name)}`);
       names.add(name);
@@ -446,7 +483,8 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
       else if (isObj(input.pools) && !(r.pool in input.pools)) v.err(`${at}.pool`, `pool ${q(r.pool)} is not defined in pools`);
       else if (tcpPools.has(r.pool)) v.err(`${at}.pool`, `pool ${q(r.pool)} serves a tcp service and has tcp:// backends`);
       match(v, r.match, `${at}.match`);
-      routes.push({ name, index: i, match: (isObj(r.match) ? r.match : {}) as N.Route['match'], pool: String(r.pool) });
+      const caseInsensitive = v.bool(r, 'caseInsensitive', at, false);
+      routes.push({ name, index: i, match: (isObj(r.match) ? r.match : {}) as N.Route['match'], pool: String(r.pool), caseInsensitive });
     });
 
   for (const t of tcp) {
@@ -460,15 +498,18 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
       else p.hashKey = { kind: 'client-ip' };
     }
   }
-  const ports = new Map<string, string>();
-  const seePort = (l: N.Listen, at: string) => {
+  // Two sockets clash on one port when their hosts are equal or either is a wildcard address.
+  const bound: { host: string; port: number; at: string }[] = [];
+  const wildcard = (h: string) => h === '0.0.0.0' || h === '::' || h === '[::]';
+  const seePort = (l: { host: string; port: number }, at: string) => {
     if (l.port === 0) return;
-    const k = `${l.host}:${l.port}`;
-    if (ports.has(k)) v.err(at, `listener ${k} is also used by ${ports.get(k)}`);
-    ports.set(k, at);
+    const other = bound.find((b) => b.port === l.port && (b.host === l.host || wildcard(b.host) || wildcard(l.host)));
+    if (other) v.err(at, `port ${l.port} on ${l.host} clashes with ${other.at} (${other.host}:${other.port})`);
+    bound.push({ host: l.host, port: l.port, at });
   };
   listens.forEach((l, i) => seePort(l, Array.isArray(input.listen) ? `listen[${i}]` : 'listen'));
   tcp.forEach((t, i) => seePort(t.listen, `tcp[${i}].listen`));
+  if (admin) seePort(admin, 'admin');
 
   if (v.problems.length > 0) return { config: undefined, problems: v.problems };
   return {

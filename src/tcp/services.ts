@@ -9,7 +9,7 @@ export interface TcpServiceInfo {
   name: string;
   pool: string;
   address: AddressInfo | undefined;
-  acceptProxy: boolean;
+  acceptProxy: boolean | string[];
   connections: number;
   accepted: number;
   spliced: number;

@@ -19,7 +19,29 @@ describe('config validation', () => {
     expect(config!.listen[0]).toMatchObject({ host: '0.0.0.0', port: 8080, limits: { maxHeaderSize: 16384, headersTimeout: 10000 } });
     expect(config!.pools.web!.backends.map((b) => [b.id, b.weight])).toEqual([['127.0.0.1:9101', 1], ['127.0.0.1:9102', 3]]);
     expect(config!.pools.web).toMatchObject({ timeout: 30000, connectTimeout: 2000, retries: 2, affinity: 'none' });
-    expect(config!.admin).toEqual({ host: '127.0.0.1', port: 9090, token: undefined });
+    expect(config!.admin).toEqual({ host: '127.0.0.1', port: 9090, token: undefined, allowedHosts: [] });
+    expect(config!.listen[0]).toMatchObject({
+      acceptProxy: false, allowUnderscoreHeaders: false, mergeSlashes: true,
+      limits: { bodyTimeout: 30000, maxBodySize: undefined, maxHeaderCount: 100 },
+    });
+    expect(config!.routes[0]!.caseInsensitive).toBe(false);
+  });
+
+  it('checks the boundary keys: acceptProxy CIDRs, allowedHosts, limits, port clashes with the admin', () => {
+    const { problems } = validate({
+      ...ok,
+      listen: [
+        { port: 9090, acceptProxy: [], limits: { maxBodySize: -1, maxHeaderCount: 0, bodyTimeout: 'x' } },
+        { port: 8081, acceptProxy: ['10.0.0.0/8', 'nope'], mergeSlashes: 'yes' },
+      ],
+      admin: { allowedHosts: ['admin.example.net', 'bad host:1'] },
+    });
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining([
+      'listen[0].acceptProxy', 'listen[0].limits.maxBodySize', 'listen[0].limits.maxHeaderCount', 'listen[0].limits.bodyTimeout',
+      'listen[1].acceptProxy[1]', 'listen[1].mergeSlashes', 'admin.allowedHosts[1]', 'admin',
+    ]));
+    expect(problems.find((p) => p.path === 'admin')!.message).toMatch(/clashes with listen\[0\]/);
   });
 
   it('reports every problem at once, each with its key path', () => {
