@@ -9,6 +9,11 @@ export const ERRORS = {
   SY_ERR_UPSTREAM_CONNECT: { status: 502, text: 'backend refused or reset the connection' },
   SY_ERR_UPSTREAM_RESET: { status: 502, text: 'backend closed the connection early' },
   SY_ERR_UPSTREAM_TIMEOUT: { status: 504, text: 'backend did not answer in time' },
+  SY_ERR_UPSTREAM_BUSY: { status: 503, text: 'no connection to the backend became free within the pool timeout' },
+  SY_ERR_BODY_TIMEOUT: { status: 408, text: 'request body timed out' },
+  SY_ERR_BODY_TOO_LARGE: { status: 413, text: 'request body too large' },
+  SY_ERR_CLIENT_UPLOADS: { status: 429, text: 'this client already holds its share of the backend\'s connections with uploads' },
+  SY_ERR_CLIENT_ABORTED: { status: 499, text: 'client closed the connection' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -22,6 +22,7 @@ import { Exchange, type AccessRecord, type UpstreamResult } from './proxy/exchan
 import { clientFromXff } from './proxy/headers.js';
 import { sendError } from './proxy/respond.js';
 import { tunnel } from './proxy/upgrade.js';
+import { hasServed, inTurn } from './proxy/serial.js';
 import { Upstreams } from './proxy/upstream.js';
 import { ConfigError } from './errors.js';
 import { HealthManager } from './health/manager.js';
@@ -65,6 +66,12 @@ export interface Explanation {
   /** The pool's affinity pin for this request: read, never created, by explain. */
   affinity?: { kind: string; client: string; pinned: boolean };
 }
+
+/** node:http's period for checking headersTimeout and requestTimeout (its default is 30 s). */
+const CHECK_EVERY_MS = 500;
+
+/** Sockets node:http handed to the upgrade handler (no longer HTTP). */
+const upgraded = new WeakSet<Duplex>();
 
 /** Safe-to-share view of one listener's trust rule. */
 interface ListenerCtx {
@@ -170,6 +177,12 @@ export class Router {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, l: ListenerCtx): void {
+    // pipelined requests: one at a time per connection, in order (proxy/serial.ts)
+    inTurn(req, res, () => this.serve(req, res, l));
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse, l: ListenerCtx): void {
+    if (res.destroyed) return;
     // Shutting down: a request that was already on its way over a kept-alive connection is still
     // served, with `Connection: close`, so the client loses nothing.
     if (this.closing) res.setHeader('connection', 'close');
@@ -197,8 +210,16 @@ export class Router {
       this.requestDone({ method: req.method!, path, status: 404, route: undefined, pool: undefined, backend: undefined, clientIp: ip, ms: 0, attempts: 0, error: 'SY_ERR_NO_ROUTE' });
       return;
     }
+    const max = l.listen.limits.maxBodySize;
+    if (max !== undefined && Number(req.headers['content-length'] ?? 0) > max) {
+      // refused before anything is forwarded; the unread body makes the connection unusable
+      res.shouldKeepAlive = false;
+      sendError(res, 'SY_ERR_BODY_TOO_LARGE', undefined, `the limit is ${max} bytes`);
+      this.requestDone({ method: req.method!, path, status: 413, route: route.name, pool: route.pool, backend: undefined, clientIp: ip, ms: 0, attempts: 0, error: 'SY_ERR_BODY_TOO_LARGE' });
+      return;
+    }
     const pool = this.pools.get(route.pool)!;
-    const ex = new Exchange(this, req, res, route, pool, facts, ip, trusted, peer);
+    const ex = new Exchange(this, req, res, route, pool, facts, ip, trusted, peer, l.listen.limits);
     if (pool.spec.affinity !== 'none') ex.aff = this.affinity.input(pool, req.socket, req.headers);
     ex.run();
   }
@@ -248,19 +269,30 @@ export class Router {
           headersTimeout: lim.headersTimeout,
           requestTimeout: lim.requestTimeout,
           keepAliveTimeout: lim.keepAliveTimeout,
+          // node:http checks both timeouts on this period (default 30 s): twice a second keeps
+          // them within a second of their value
+          connectionsCheckingInterval: CHECK_EVERY_MS,
           noDelay: true,
         },
         (req, res) => this.handle(req, res, lc),
       );
       server.maxConnections = lim.maxConnections;
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head, lc));
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        upgraded.add(socket);
+        this.handleUpgrade(req, socket, head, lc);
+      });
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
       server.on('connection', (s: Socket) => {
         this.sockets.add(s);
         s.once('close', () => this.sockets.delete(s));
       });
       // acceptProxy: a net server reads the PROXY header first, then gives the socket to `server`
-      const bound: Server | NetServer = listen.acceptProxy ? proxyFront(server, this.log, { timeout: lim.headersTimeout }) : server;
+      const ap = listen.acceptProxy;
+      const bound: Server | NetServer = ap === false ? server : proxyFront(server, this.log, {
+        headersTimeout: lim.headersTimeout,
+        allowed: ap === true ? () => true : cidrMatcher(ap),
+        served: (s) => hasServed(s) || upgraded.has(s),
+      });
       if (bound !== server) {
         bound.maxConnections = lim.maxConnections;
         bound.on('connection', (s: Socket) => {

@@ -1,21 +1,53 @@
 // `acceptProxy` on an HTTP listener: a plain net.Server takes the connection, reads the PROXY
 // header, then hands the socket (with the bytes after the header pushed back) to node:http.
+// Only peers the listener allows may send a PROXY header (docs/security.md, "PROXY protocol"),
+// and the header and the first request's header block share one `headersTimeout` budget.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
-import { readProxyHeader, type ReadOptions } from './accept.js';
+import { readProxyHeader } from './accept.js';
 
 export interface FrontLog {
   warn(obj: object, msg: string): void;
 }
 
+export interface FrontOptions {
+  /** ms from accept to the end of the first request's header block (listen.limits.headersTimeout). */
+  headersTimeout: number;
+  /** Peers allowed to send a PROXY header (acceptProxy CIDRs); others are closed at once. */
+  allowed: (ip: string) => boolean;
+  /** True once node:http has read a whole request (or upgrade) head on this socket. */
+  served: (socket: Socket) => boolean;
+}
+
+/** The answer to a client whose header block did not arrive in time (as node:http gives it). */
+const BODY_408 = '408 request timeout\n';
+const TIMEOUT_408 = `HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\ncontent-length: ${BODY_408.length}\r\nconnection: close\r\n\r\n${BODY_408}`;
+
 /** Parse the PROXY header of every connection, then give the socket to `http`. */
-export function proxyFront(http: HttpServer, log: FrontLog, opts: ReadOptions = {}): NetServer {
+export function proxyFront(http: HttpServer, log: FrontLog, opts: FrontOptions): NetServer {
+  // node:http measures headersTimeout only on servers that emitted 'listening'; this one never
+  // listens itself, so start its connection tracking by hand
+  http.emit('listening');
   const front = createServer({ pauseOnConnect: true, noDelay: true }, (socket: Socket) => {
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    readProxyHeader(socket, opts).then(
+    if (!opts.allowed(socket.remoteAddress ?? '')) {
+      log.warn({ peer }, 'PROXY protocol: peer not in acceptProxy; connection closed');
+      socket.destroy();
+      return;
+    }
+    const deadline = Date.now() + opts.headersTimeout;
+    readProxyHeader(socket, { timeout: opts.headersTimeout }).then(
       () => {
         http.emit('connection', socket);
         socket.resume();
+        if (opts.headersTimeout <= 0) return;
+        // node:http's own clock for this socket starts now: hold the first request to the
+        // deadline that started at accept
+        const timer = setTimeout(() => {
+          if (!socket.destroyed && !opts.served(socket)) socket.end(TIMEOUT_408);
+        }, Math.max(0, deadline - Date.now()));
+        timer.unref();
+        socket.once('close', () => clearTimeout(timer));
       },
       (e: Error) => {
         log.warn({ peer, err: e.message }, 'PROXY protocol: malformed or missing header; connection closed');

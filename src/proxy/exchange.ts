@@ -2,6 +2,7 @@
 // retry safe failures on another backend. Implements undici's raw-header handler interface so
 // response headers are never parsed into an object.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../errors.js';
@@ -18,6 +19,8 @@ import { requestHeaders, responseHeaders } from './headers.js';
 import { sendError } from './respond.js';
 import { CONNECT_FAILURES } from './upstream.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
+import type { Limits } from '../config/normalized.js';
+import { BodyError, guardedBody } from './body.js';
 
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
@@ -29,6 +32,19 @@ function onResponseClose(this: ServerResponse): void {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * Uploads in flight per backend and client address. One client may stream request bodies over at
+ * most half of a backend's upstream connections, so slow uploads from one address cannot take
+ * every connection (docs/security.md, "Limits").
+ */
+const uploads = new WeakMap<BackendState, Map<string, number>>();
+
+function uploadsOf(b: BackendState): Map<string, number> {
+  let m = uploads.get(b);
+  if (m === undefined) uploads.set(b, (m = new Map()));
+  return m;
+}
 
 export type UpstreamResult = 'ok' | 'http5xx' | 'connect' | 'timeout' | 'reset';
 
@@ -65,6 +81,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** The pool's affinity input (set by the router when the pool has affinity). */
   aff: AffinityInput | undefined;
   private affCookie: string | undefined;
+  /** This attempt counts in `uploads` (a request with a body). */
+  private uploading = false;
+  /** Armed when the backend has no free upstream connection: the wait counts against the pool timeout. */
+  private deadline: NodeJS.Timeout | undefined;
+  private connected = false;
 
   constructor(
     private readonly router: Router,
@@ -76,6 +97,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly clientIp: string,
     private readonly trusted: boolean,
     private readonly peerIp: string,
+    private readonly limits: Limits,
   ) {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
@@ -133,19 +155,38 @@ export class Exchange implements Dispatcher.DispatchHandler {
       else this.fail('SY_ERR_NO_BACKEND', ['retry-after', '5']);
       return;
     }
+    const slots = this.router.upstreams.connections;
+    if (this.hasBody) {
+      const m = uploadsOf(b);
+      const n = m.get(this.clientIp) ?? 0;
+      if (n >= slots >> 1) {
+        this.fail('SY_ERR_CLIENT_UPLOADS', ['retry-after', '1']);
+        return;
+      }
+      m.set(this.clientIp, n + 1);
+      this.uploading = true;
+    }
     this.backend = b;
     this.attempts++;
     this.gotHeaders = false;
+    this.connected = false;
+    // every upstream connection of this backend is taken: the request will queue, and the wait
+    // counts against the pool's timeout
+    if (b.active >= slots) this.deadline = setTimeout(() => this.onDeadline(), this.pool.spec.timeout);
     this.pool.start(b, this.ctx.now);
     this.t0 = performance.now();
     const req = this.req;
+    let headers = requestHeaders(req.rawHeaders, req.headers.connection, {
+      peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false,
+    });
+    // node:http already answered `100 Continue` to the client; undici cannot forward Expect
+    if (req.headers.expect !== undefined) headers = withoutExpect(headers);
     const opts: Dispatcher.DispatchOptions = {
       path: this.facts.path + this.facts.search,
       method: req.method as Dispatcher.HttpMethod,
-      headers: requestHeaders(req.rawHeaders, req.headers.connection, {
-        peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false,
-      }),
-      body: this.hasBody ? req : null,
+      headers,
+      // undici takes async iterables as bodies (lib/core/request.js); its types list only streams
+      body: this.hasBody ? (guardedBody(req, this.limits.bodyTimeout, this.limits.maxBodySize) as AsyncIterable<Buffer> as Readable) : null,
       headersTimeout: this.pool.spec.timeout,
       bodyTimeout: this.pool.spec.timeout,
     };
@@ -156,9 +197,21 @@ export class Exchange implements Dispatcher.DispatchHandler {
     up.dispatch(opts, this);
   }
 
+  /** The pool timeout ran out while the request waited for a connection or for response headers. */
+  private onDeadline(): void {
+    this.deadline = undefined;
+    if (this.gotHeaders || this.done) return;
+    const code: ErrorCode = this.connected ? 'SY_ERR_UPSTREAM_TIMEOUT' : 'SY_ERR_UPSTREAM_BUSY';
+    this.settle(this.connected ? 'timeout' : 'aborted');
+    this.fail(code);
+    // a queued request leaves undici's queue when it is dispatched (onConnect aborts it)
+    this.abortUpstream?.(new Error('pool timeout'));
+  }
+
   // ---- undici handler (raw headers) ----
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
+    this.connected = true;
     if (this.done) abort(new Error('client went away'));
   }
 
@@ -195,7 +248,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onError(err: Error): void {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (this.done) {
-      this.settle('reset');
+      this.settle(this.error === 'SY_ERR_UPSTREAM_BUSY' || this.error === 'SY_ERR_CLIENT_ABORTED' ? 'aborted' : 'reset');
+      return;
+    }
+    if (err instanceof BodyError) {
+      // the client's fault, not the backend's: answer 408/413 (if nothing was sent yet) and close
+      this.settle('aborted');
+      this.res.shouldKeepAlive = false;
+      if (this.gotHeaders) this.res.destroy();
+      this.fail(err.code);
       return;
     }
     if (this.gotHeaders) {
@@ -218,21 +279,34 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   // ---- bookkeeping ----
   /** One attempt on this.backend is over. */
-  private settle(result: UpstreamResult): void {
+  private settle(result: UpstreamResult | 'aborted'): void {
     const b = this.backend;
     if (b === null) return;
     this.backend = null;
     this.lastId = b.id;
+    if (this.deadline !== undefined) {
+      clearTimeout(this.deadline);
+      this.deadline = undefined;
+    }
+    if (this.uploading) {
+      this.uploading = false;
+      const m = uploadsOf(b);
+      const n = (m.get(this.clientIp) ?? 1) - 1;
+      if (n === 0) m.delete(this.clientIp);
+      else m.set(this.clientIp, n);
+    }
     const now = performance.now();
     const rtt = (this.tHeaders || now) - this.t0;
     this.pool.end(b, rtt, result === 'ok', Date.now());
-    this.router.upstreamResult(this.pool, b, result);
+    // an attempt the client or the queue ended says nothing about the backend's health
+    if (result !== 'aborted') this.router.upstreamResult(this.pool, b, result);
     if (result === 'ok' || result === 'http5xx') this.finish();
   }
 
   private fail(code: ErrorCode, extra?: string[]): void {
     this.error = code;
-    if (!this.done) {
+    if (code === 'SY_ERR_CLIENT_ABORTED') this.status = 499;
+    else if (!this.done) {
       this.status = code === 'SY_ERR_NO_BACKEND' ? 503 : 0;
       sendError(this.res, code, extra ? Object.fromEntries([extra as [string, string]]) : undefined);
       this.status = this.res.statusCode;
@@ -270,4 +344,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
       if (!this.done && this.backend === null) this.finish();
     }
   }
+}
+
+/** Request headers without Expect (rare: only uploads carry it). */
+function withoutExpect(h: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < h.length; i += 2) if (h[i]!.length !== 6 || h[i]!.toLowerCase() !== 'expect') out.push(h[i]!, h[i + 1]!);
+  return out;
 }

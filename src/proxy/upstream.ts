@@ -19,6 +19,11 @@ export class Upstreams {
 
   constructor(private readonly opts: UpstreamOptions = UPSTREAM_DEFAULTS) {}
 
+  /** Connections each backend origin may have open. */
+  get connections(): number {
+    return this.opts.connections;
+  }
+
   get(b: BackendState, connectTimeout: number): Pool {
     let byUrl = this.pools.get(connectTimeout);
     if (byUrl === undefined) this.pools.set(connectTimeout, (byUrl = new Map()));

@@ -15,6 +15,7 @@ import { connectionEnds, readProxyHeader } from '../proxy-protocol/accept.js';
 import { encodeHeader } from '../proxy-protocol/encode.js';
 import type { PickContext } from '../schedulers/types.js';
 import { splice } from './splice.js';
+import { cidrMatcher } from '../proxy/cidr.js';
 
 /** What a TCP service needs of the router. */
 export interface TcpHost {
@@ -56,6 +57,15 @@ export class TcpService {
 
   constructor(private readonly host: TcpHost, spec: TcpSpec) {
     this.spec = spec;
+  }
+
+  /** acceptProxy CIDRs, compiled once per spec (a reload may replace the list). */
+  private allow: { list: readonly string[]; test: (ip: string) => boolean } | undefined;
+
+  private proxyAllowed(ip: string): boolean {
+    const list = this.spec.listen.acceptProxy as string[];
+    if (this.allow?.list !== list) this.allow = { list, test: cidrMatcher(list) };
+    return this.allow.test(ip);
   }
 
   async listen(): Promise<AddressInfo> {
@@ -120,7 +130,13 @@ export class TcpService {
     const log = this.host.log;
     const spec = this.spec;
     const peer = `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`;
-    if (spec.listen.acceptProxy) {
+    if (spec.listen.acceptProxy !== false) {
+      if (spec.listen.acceptProxy !== true && !this.proxyAllowed(client.remoteAddress ?? '')) {
+        this.counts.failed++;
+        log.warn({ service: spec.name, peer }, 'PROXY protocol: peer not in acceptProxy; connection closed');
+        client.destroy();
+        return;
+      }
       try {
         await readProxyHeader(client, { timeout: spec.listen.limits.headersTimeout });
       } catch (e) {

@@ -1,0 +1,99 @@
+// Pipelined requests on one client connection are forwarded one at a time, in order: a connection
+// never holds more than one upstream request (docs/security.md, "Pipelining").
+//
+// node:http parses every request of a received chunk at once and emits them all; this module
+// queues them per socket and starts the next when the previous response has closed. While a
+// request waits, reading from the socket is paused (node:http's own flag, so the parser stops at
+// the end of the chunk it is in). A connection with more than MAX_QUEUED waiting requests reads
+// no further: it is answered up to that point and then closed; later requests are never forwarded.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Requests that may wait behind the one in flight on a single connection. */
+export const MAX_QUEUED = 16;
+
+interface Waiting {
+  res: ServerResponse;
+  run: () => void;
+}
+
+interface Line {
+  busy: boolean;
+  queue: Waiting[];
+  /** More than MAX_QUEUED were sent: no further request on this connection is taken. */
+  overflow: boolean;
+}
+
+/** node:http's pause flag: set, the parser stops after the chunk in hand (node 20 _http_server). */
+type HttpSocket = Socket & { _paused?: boolean; parser?: { pause(): void; resume(): void } | null; [LINE]?: Line };
+type LineResponse = ServerResponse & { [SOCKET]?: HttpSocket };
+
+const LINE = Symbol('switchyard.line');
+/** A finished response no longer has its socket: each keeps its own reference. */
+const SOCKET = Symbol('switchyard.socket');
+
+/** A response closed: start the next request waiting on its connection. */
+function next(this: LineResponse): void {
+  const s = this[SOCKET]!;
+  const line = s[LINE]!;
+  if (s.destroyed) {
+    line.queue.length = 0;
+    line.busy = false;
+    return;
+  }
+  const w = line.queue.shift();
+  if (w === undefined) {
+    line.busy = false;
+    return;
+  }
+  w.res.once('close', next);
+  if (line.queue.length === 0 && !line.overflow) resume(s);
+  w.run();
+}
+
+function resume(s: HttpSocket): void {
+  if (s._paused !== true) return;
+  s._paused = false;
+  s.parser?.resume();
+  s.resume();
+}
+
+/**
+ * Run `run` now if the connection has no request in flight, else when the requests before it are
+ * answered. Returns false when the request is dropped (the connection overflowed its queue).
+ */
+export function inTurn(req: IncomingMessage, res: ServerResponse, run: () => void): boolean {
+  const s = req.socket as HttpSocket;
+  (res as LineResponse)[SOCKET] = s;
+  let line = s[LINE];
+  if (line === undefined) s[LINE] = line = { busy: false, queue: [], overflow: false };
+  if (!line.busy) {
+    line.busy = true;
+    res.once('close', next);
+    run();
+    return true;
+  }
+  if (line.overflow) return false;
+  if (line.queue.length >= MAX_QUEUED) {
+    line.overflow = true;
+    // the last request taken closes the connection after its answer
+    line.queue[line.queue.length - 1]!.res.shouldKeepAlive = false;
+    // node:http pauses the parser at the end of this chunk (the flag is set) and would resume it
+    // whenever a response is written; clearing the flag afterwards keeps it paused for good
+    queueMicrotask(() => {
+      s._paused = false;
+    });
+    return false;
+  }
+  line.queue.push({ res, run });
+  if (s._paused !== true) {
+    s._paused = true;
+    s.pause();
+  }
+  return true;
+}
+
+/** True once a request on this socket has been handed to inTurn. */
+export function hasServed(socket: Socket): boolean {
+  return (socket as HttpSocket)[LINE] !== undefined;
+}
