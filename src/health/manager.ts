@@ -1,5 +1,6 @@
 // Health of every backend of every pool: active checks (rise/fall), passive outlier ejection
-// (bounded by maxEjectPercent), slow-start ramps, and an event with its reason for every change.
+// (bounded by maxEjectPercent; ended early once active checks pass `rise` times), slow-start ramps,
+// and an event with its reason for every change.
 // State is kept per (pool, backend id), so it survives reloads that keep the backend.
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';

@@ -113,6 +113,7 @@ describe('return from passive ejection', () => {
     await sleep(700); // checks fail meanwhile: down by both rules
     expect(r.router.pools.get('p')!.get(id)!.state).toBe('down');
     const back = nextEvent(r.router.events, 'backend.state', (e) => e.backend === id && e.to === 'active', 5000);
+    back.catch(() => undefined); // awaited below
     const c2 = await childBackend('c', c.port);
     cleanup.push(() => kill(c2));
     const upAt = Date.now();
@@ -145,6 +146,7 @@ describe('return from passive ejection', () => {
     expect((await ejectNow(r, k.id)).forMs).toBe(5000);
     await sleep(300);
     const back = nextEvent(r.router.events, 'backend.state', (e) => e.backend === k.id && e.to === 'active', 4000);
+    back.catch(() => undefined); // awaited below
     k.traffic = k.health = 200;
     const fixedAt = Date.now();
     const ev = await back;
@@ -185,6 +187,7 @@ describe('return from passive ejection', () => {
     expect(r.router.health.status('p', k.id)!.ejectionEnds.checks).toBe(0);
     // a check begun after the ejection does count
     const back = nextEvent(r.router.events, 'backend.state', (e) => e.backend === k.id && e.to === 'active', 4000);
+    back.catch(() => undefined); // awaited below
     k.traffic = k.health = 200;
     const fixedAt = Date.now();
     expect((await back).at - fixedAt).toBeLessThanOrEqual(h.interval + k.healthDelay + 2 * SLACK);
@@ -208,6 +211,7 @@ describe('return from passive ejection', () => {
     const pool = r.router.pools.get('p')!;
     expect(pool.get(k1.id)!.state).toBe('down');
     const drained = nextEvent(r.router.events, 'backend.state', (e) => e.backend === k1.id, 4000);
+    drained.catch(() => undefined); // awaited below
     k1.traffic = k2.traffic = k1.health = k2.health = 200;
     const fixedAt = Date.now();
     const ev = await drained;
@@ -234,6 +238,7 @@ describe('return from passive ejection', () => {
     cleanup.push(r.close);
     k.traffic = 503;
     const back = nextEvent(r.router.events, 'backend.state', (e) => e.backend === k.id && e.to === 'active', 4000);
+    back.catch(() => undefined); // awaited below
     const ej = await ejectNow(r, k.id);
     k.traffic = 200;
     const servedAt = await firstServedBy(r, 'k', 4000);
