@@ -49,6 +49,8 @@ export class RiseFall {
 export class ActiveCheck {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Checks begun so far; each result carries its own number (1, 2, …) in start order. */
+  started = 0;
   /** Health settings this check runs with (JSON), to notice a change on reload. */
   readonly key: string;
 
@@ -56,7 +58,7 @@ export class ActiveCheck {
     private readonly target: ProbeTarget,
     readonly health: Health,
     private readonly rng: Rng,
-    private readonly onResult: (r: ProbeResult, startedAt: number) => void,
+    private readonly onResult: (r: ProbeResult, startedAt: number, seq: number) => void,
   ) {
     this.key = JSON.stringify(health);
   }
@@ -81,9 +83,10 @@ export class ActiveCheck {
   private async run(): Promise<void> {
     const gap = nextGap(this.health.interval, this.rng);
     const t0 = Date.now();
+    const seq = ++this.started;
     const r = await probe(this.target, this.health);
     if (this.stopped) return;
-    this.onResult(r, t0);
+    this.onResult(r, t0, seq);
     this.schedule(Math.max(0, gap - (Date.now() - t0)));
   }
 }

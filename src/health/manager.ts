@@ -1,5 +1,6 @@
 // Health of every backend of every pool: active checks (rise/fall), passive outlier ejection
-// (bounded by maxEjectPercent), slow-start ramps, and an event with its reason for every change.
+// (bounded by maxEjectPercent; ended early once active checks pass `rise` times), slow-start ramps,
+// and an event with its reason for every change.
 // State is kept per (pool, backend id), so it survives reloads that keep the backend.
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
@@ -8,7 +9,7 @@ import type { PoolRuntime } from '../pools/pool.js';
 import type { UpstreamResult } from '../proxy/exchange.js';
 import { seededRng } from '../schedulers/rng.js';
 import { ActiveCheck, RiseFall } from './checker.js';
-import { coolDown, isFailure, mayEject } from './outlier.js';
+import { checksSinceEjection, coolDown, endsEjectionEarly, isFailure, mayEject, type ReturnCause } from './outlier.js';
 import type { ProbeResult } from './probe.js';
 
 /** What the health manager needs from the router. */
@@ -35,6 +36,10 @@ export interface BackendHealth {
   /** ms from the first failure seen to the backend going down, last time it went down. */
   lastDetectMs: number | undefined;
   slowStart: { since: number; weight: number; of: number } | undefined;
+  /** How ejections ended: active checks passed (`checks`) or the ejection time ran out (`time`). */
+  ejectionEnds: Record<ReturnCause, number>;
+  /** The last return from an ejection; `earlyMs`: how much of the ejection time was left. */
+  lastReturn: { at: number; cause: ReturnCause; earlyMs: number } | undefined;
 }
 
 interface Rec {
@@ -48,6 +53,14 @@ interface Rec {
   ejectStreak: number;
   lastEjectEnd: number;
   ejectTimer: NodeJS.Timeout | undefined;
+  /** Length of the current (or last) ejection, ms. */
+  ejectMs: number;
+  /** The active check's `started` count at the ejection: checks numbered above it began after. */
+  ejectMark: number;
+  /** Passing checks in a row since the ejection (outlier.ts checksSinceEjection). */
+  sinceEject: number;
+  ends: Record<ReturnCause, number>;
+  lastReturn: BackendHealth['lastReturn'];
   lastDetectMs: number | undefined;
   skipped: number;
 }
@@ -104,6 +117,7 @@ export class HealthManager {
       okStreak: r.rf.okStreak, failStreak: r.rf.failStreak, consecutiveFailures: b.consecutiveFailures,
       ejectedUntil: b.ejectedUntil, ejections: b.ejections, ejectionsSkipped: r.skipped, lastDetectMs: r.lastDetectMs,
       slowStart: b.rampStart !== 0 ? { since: b.rampStart, weight: b.weight, of: b.configWeight } : undefined,
+      ejectionEnds: { ...r.ends }, lastReturn: r.lastReturn,
     };
   }
 
@@ -122,6 +136,7 @@ export class HealthManager {
           r = {
             pool: pool.name, backend: b, rf: new RiseFall(b.healthy), check: undefined, last: undefined, firstFailAt: 0,
             ejectStreak: 0, lastEjectEnd: 0, ejectTimer: undefined, lastDetectMs: undefined, skipped: 0,
+            ejectMs: Math.max(0, b.ejectedUntil - Date.now()), ejectMark: 0, sinceEject: 0, ends: { checks: 0, time: 0 }, lastReturn: undefined,
           };
           this.recs.set(key, r);
           if (b.ejectedUntil !== 0) this.armEjectTimer(r);
@@ -138,7 +153,9 @@ export class HealthManager {
             const rec = r;
             // sendProxy pools: checks carry a PROXY LOCAL header like HAProxy's check-send-proxy
             const target = pool.spec.sendProxy ? { id: b.id, host: b.host, port: b.port, protocol: b.protocol, sendProxy: pool.spec.sendProxy } : b;
-            r.check = new ActiveCheck(target, h, seededRng(this.seed * 7919 + this.seq++), (res, t0) => this.onCheck(rec, res, t0));
+            r.check = new ActiveCheck(target, h, seededRng(this.seed * 7919 + this.seq++), (res, t0, n) => this.onCheck(rec, res, t0, n));
+            // every check of the new checker begins after any ejection in progress
+            r.ejectMark = r.sinceEject = 0;
             r.check.start();
           }
         } else if (r.check) {
@@ -185,11 +202,13 @@ export class HealthManager {
 
   // ---- active checks ----
 
-  private onCheck(r: Rec, res: ProbeResult, startedAt: number): void {
+  private onCheck(r: Rec, res: ProbeResult, startedAt: number, seq: number): void {
     const pool = this.live(r);
     if (!pool || !pool.spec.health) return;
     const h = pool.spec.health;
     const b = r.backend;
+    const ejected = b.ejectedUntil > Date.now();
+    if (ejected) r.sinceEject = checksSinceEjection(r.sinceEject, res.ok, seq > r.ejectMark);
     r.last = { at: Date.now(), ok: res.ok, detail: res.detail, ms: res.ms };
     this.host.events.emit('health.check', { pool: pool.name, backend: b.id, ok: res.ok, detail: res.detail });
     if (res.ok) {
@@ -199,13 +218,25 @@ export class HealthManager {
     if (t === 'down') {
       b.healthy = false;
       this.refreshPool(pool, b, `active check failed ${h.fall} time${h.fall === 1 ? '' : 's'} in a row (${res.detail})`);
-    } else if (t === 'up') {
+      return;
+    }
+    // a passive ejection ends as soon as active checks pass `rise` times (product.md, Contract additions)
+    const early = ejected && endsEjectionEarly(r.sinceEject, h.rise, r.rf.healthy);
+    if (t !== 'up' && !early) return;
+    const now = Date.now();
+    const times = `${h.rise} time${h.rise === 1 ? '' : 's'} in a row`;
+    let reason = `active check passed ${times} (${res.detail})`;
+    if (t === 'up') {
       b.healthy = true;
       r.firstFailAt = 0;
-      const now = Date.now();
-      if (pool.spec.slowStart > 0 && b.ejectedUntil === 0) b.rampStart = now;
-      this.refreshPool(pool, b, `active check passed ${h.rise} time${h.rise === 1 ? '' : 's'} in a row (${res.detail})`, now);
     }
+    if (early) {
+      const left = this.endEjection(r, 'checks', now);
+      b.ejectedUntil = 0;
+      reason = `ejection ended ${left} ms early: active check passed ${times} since the ejection (${res.detail})`;
+    }
+    if (pool.spec.slowStart > 0 && b.ejectedUntil === 0) b.rampStart = now;
+    this.refreshPool(pool, b, reason, now);
   }
 
   // ---- passive checks (outlier ejection) ----
@@ -240,7 +271,12 @@ export class HealthManager {
     b.ejections++;
     b.consecutiveFailures = 0;
     b.rampStart = 0;
-    const reason = `ejected for ${ms} ms after ${n} consecutive failures (last: ${res})`;
+    r.ejectMs = ms;
+    r.ejectMark = r.check?.started ?? 0;
+    r.sinceEject = 0;
+    const rise = pool.spec.health?.rise;
+    const sooner = rise !== undefined ? `; back sooner once ${rise} active check${rise === 1 ? '' : 's'} in a row pass` : '';
+    const reason = `ejected for ${ms} ms after ${n} consecutive failures (last: ${res})${sooner}`;
     this.refreshPool(pool, b, reason, now);
     this.host.events.emit('backend.ejected', { pool: pool.name, backend: b.id, forMs: ms, ejections: b.ejections, reason });
     this.armEjectTimer(r);
@@ -254,11 +290,26 @@ export class HealthManager {
       const pool = this.live(r);
       if (!pool) return;
       const now = Math.max(Date.now(), b.ejectedUntil);
-      r.lastEjectEnd = now;
+      this.endEjection(r, 'time', now);
       if (b.healthy && pool.spec.slowStart > 0) b.rampStart = now;
-      this.refreshPool(pool, b, `ejection over (ejected ${b.ejections} time${b.ejections === 1 ? '' : 's'})`, now);
+      this.refreshPool(pool, b, `ejection time ran out (${r.ejectMs} ms; ejected ${b.ejections} time${b.ejections === 1 ? '' : 's'})`, now);
     }, Math.max(0, b.ejectedUntil - Date.now()));
     r.ejectTimer.unref();
+  }
+
+  /**
+   * Book-keeping for an ejection's end; returns the ms of ejection time that were left. The end
+   * time feeds the backoff: an ejection soon after this one still doubles (onUpstream).
+   */
+  private endEjection(r: Rec, cause: ReturnCause, now: number): number {
+    if (r.ejectTimer) clearTimeout(r.ejectTimer);
+    r.ejectTimer = undefined;
+    const left = Math.max(0, r.backend.ejectedUntil - now);
+    r.lastEjectEnd = now;
+    r.sinceEject = 0;
+    r.ends[cause]++;
+    r.lastReturn = { at: now, cause, earlyMs: left };
+    return left;
   }
 
   // ---- state changes, events, slow start ----

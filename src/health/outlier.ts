@@ -31,3 +31,21 @@ export function mayEject(backends: readonly BackendState[], o: Outlier, now: num
   }
   return ejected + 1 <= ejectLimit(members, o.maxEjectPercent);
 }
+
+/** Why an ejected backend came back: active checks passed, or its ejection time ran out. */
+export type ReturnCause = 'checks' | 'time';
+
+/**
+ * Passing active checks in a row counted towards ending an ejection early (manager.ts). Only a
+ * check that started after the ejection counts: one in flight at that moment saw the backend as
+ * it was before. A failure starts the count again.
+ */
+export function checksSinceEjection(count: number, ok: boolean, startedAfterEjection: boolean): number {
+  if (!startedAfterEjection) return count;
+  return ok ? count + 1 : 0;
+}
+
+/** An ejection ends early once `rise` such checks passed and the active checks call it healthy. */
+export function endsEjectionEarly(count: number, rise: number, healthy: boolean): boolean {
+  return healthy && count >= rise;
+}

@@ -115,7 +115,7 @@ describe('passive ejection in a running router', () => {
     expect(ej).toEqual([150, 300, 600]);
     const returns = ev.filter((e) => e.name === 'backend.state' && e.payload.backend === id && e.payload.to === 'active');
     expect(returns.length).toBe(2);
-    expect(returns[0]!.payload.reason).toBe('ejection over (ejected 1 time)');
+    expect(returns[0]!.payload.reason).toBe('ejection time ran out (150 ms; ejected 1 time)');
     expect(ev.filter((e) => e.name === 'backend.slowstart' && e.payload.phase === 'start').length).toBe(2);
   });
 });
