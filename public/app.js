@@ -35,7 +35,8 @@ class ApiError extends Error {
 async function api(method, path, body) {
   const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // the admin takes mutations only as JSON, even without a body (src/admin/guard.ts)
+  if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = null;

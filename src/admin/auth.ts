@@ -1,5 +1,5 @@
-// The admin API's token rule: no token → loopback only; with a token every API request needs
-// `Authorization: Bearer <token>`, compared in constant time.
+// The admin's bind rule (no token → loopback only) and the bearer-token comparison, in constant
+// time; guard.ts decides which requests need the token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** True for addresses only this machine can reach. */

@@ -8,7 +8,8 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ControlError } from '../pools/control.js';
 import type { Router } from '../router.js';
-import { checkBind, tokenMatches } from './auth.js';
+import { checkBind } from './auth.js';
+import { decide, policyFor } from './guard.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { registerRoutes } from './routes.js';
 import { EventStream } from './sse.js';
@@ -17,8 +18,10 @@ import { Stats } from './stats.js';
 export interface AdminOptions {
   host?: string;
   port?: number;
-  /** When set, every API request needs `Authorization: Bearer <token>`. */
+  /** When set, every route but the public ones needs `Authorization: Bearer <token>` (guard.ts). */
   token?: string | undefined;
+  /** Host names accepted besides loopback (config `admin.allowedHosts`; lower case, no port). */
+  allowedHosts?: readonly string[];
   /** Stats tick period (default 1000 ms). */
   tickMs?: number;
 }
@@ -46,14 +49,33 @@ function packageVersion(): string {
   }
 }
 
-/** Paths anyone may load (the dashboard's files); everything else needs the token when one is set. */
-function needsToken(url: string): boolean {
-  return url.startsWith('/api/') || url === '/api' || url.startsWith('/metrics');
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** On the public allow-list: served without the token (guard.ts). */
+    public?: boolean;
+  }
 }
+
+/** Dashboard files, uPlot and GET /ping: the only routes served without the token. */
+async function publicRoutes(app: FastifyInstance): Promise<void> {
+  // every route registered in this scope (fastify-static's included) is marked public
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, public: true };
+  });
+  app.get('/ping', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
+  // wildcard: false registers one route per file, so an unknown path is no route at all (404 or 401)
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: ['index.html'], wildcard: false, cacheControl: false });
+  await app.register(fastifyStatic, {
+    root: UPLOT_DIR, prefix: '/vendor/uplot/', wildcard: false, decorateReply: false,
+    allowedPath: (p) => /^\/?uPlot\.(esm\.js|min\.css|iife\.min\.js)$/.test(p),
+  });
+}
+
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /** Build the admin app without listening (tests use `app.inject`). */
 export async function buildAdmin(router: Router, opts: AdminOptions = {}): Promise<Admin> {
-  const token = opts.token;
+  const policy = policyFor(opts.token, opts.host ?? '127.0.0.1', opts.allowedHosts ?? []);
   // strict inputs: unknown keys and wrongly typed values are refused (400), never stripped or coerced
   const app = Fastify({
     logger: false, forceCloseConnections: true, bodyLimit: 1 << 20,
@@ -63,12 +85,23 @@ export async function buildAdmin(router: Router, opts: AdminOptions = {}): Promi
   const events = new EventStream(router);
   const metrics = createMetrics(router, stats);
 
+  // decided on the route fastify matched (after it decoded the path), never on the raw URL
   app.addHook('onRequest', async (req, reply) => {
-    if (token === undefined || !needsToken(req.url)) return;
-    if (!tokenMatches(req.headers.authorization, token)) {
-      reply.code(401).header('www-authenticate', 'Bearer realm="switchyard"');
-      return reply.send({ error: 'missing or wrong admin token: send Authorization: Bearer <token>', statusCode: 401 });
-    }
+    const h = req.headers;
+    const refusal = decide(policy, {
+      method: req.method, target: req.raw.url ?? '', host: h.host, origin: h.origin, fetchSite: one(h['sec-fetch-site']),
+      contentType: h['content-type'], authorization: h.authorization, isPublic: req.routeOptions.config.public === true,
+    });
+    if (refusal === null) return;
+    if (refusal.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="switchyard"');
+    return reply.code(refusal.statusCode).send({ error: refusal.error, statusCode: refusal.statusCode });
+  });
+  // JSON is the only body; an empty one (a DELETE or a reload) parses to undefined
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    json(req, body as string, done);
   });
 
   app.setErrorHandler((err: FastifyError | ControlError, _req, reply) => {
@@ -84,10 +117,8 @@ export async function buildAdmin(router: Router, opts: AdminOptions = {}): Promi
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such admin route: ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 }));
 
-  registerRoutes(app, { router, stats, events, metrics, auth: token !== undefined, version: packageVersion() });
-
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: ['index.html'], cacheControl: false });
-  await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false, allowedPath: (p) => /^\/?uPlot\.(esm\.js|min\.css|iife\.min\.js)$/.test(p) });
+  registerRoutes(app, { router, stats, events, metrics, auth: policy.token !== undefined, version: packageVersion() });
+  await app.register(publicRoutes);
 
   app.addHook('onClose', async () => {
     stats.stop();

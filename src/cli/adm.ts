@@ -25,7 +25,8 @@ export async function call<T>(o: AdmOptions, method: string, path: string, body?
   const base = o.admin.replace(/\/+$/, '');
   const headers: Record<string, string> = { accept: 'application/json' };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // the admin takes mutations only as JSON, even without a body (src/admin/guard.ts)
+  if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });

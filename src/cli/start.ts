@@ -50,7 +50,7 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
     else applyRelayedChanges(router);
   }
   try {
-    admin = config.admin === false || !adminHere ? undefined : await startAdmin(router, config.admin);
+    admin = config.admin === false || !adminHere ? undefined : await startAdmin(router, { host: config.admin.host, port: config.admin.port, token: config.admin.token, allowedHosts: config.admin.allowedHosts });
   } catch (e) {
     await router.close(0);
     await Promise.all(demo.map((d) => d.close()));

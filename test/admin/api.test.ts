@@ -16,8 +16,10 @@ afterAll(async () => {
   await f.close();
 });
 
+// every mutating call carries Content-Type: application/json (src/admin/guard.ts)
 const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
-  f.admin.app.inject({ method, url, payload: payload as object | undefined });
+  f.admin.app.inject({ method, url, payload: payload as object | undefined, headers: method === 'GET' ? {} : { 'content-type': 'application/json' } });
+const JSON_CT = { 'content-type': 'application/json' };
 
 describe('read routes', () => {
   it('GET /api/status', async () => {
@@ -191,12 +193,12 @@ describe('reload', () => {
     const admin = await buildAdmin(router);
     try {
       writeFileSync(file, cfg(4));
-      const ok = await admin.app.inject({ method: 'POST', url: '/api/reload' });
+      const ok = await admin.app.inject({ method: 'POST', url: '/api/reload', headers: JSON_CT });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toMatchObject({ ok: true, configVersion: 2 });
       expect(router.pools.get('web')!.backends[0]!.configWeight).toBe(4);
       writeFileSync(file, cfg(1).replace("scheduler: 'rr'", "scheduler: 'nope'"));
-      const bad = await admin.app.inject({ method: 'POST', url: '/api/reload' });
+      const bad = await admin.app.inject({ method: 'POST', url: '/api/reload', headers: JSON_CT });
       expect(bad.statusCode).toBe(422);
       expect(bad.json().ok).toBe(false);
       expect(bad.json().problems[0].path).toBe('pools.web.scheduler');

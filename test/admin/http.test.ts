@@ -71,7 +71,11 @@ describe('with a token, over HTTP', () => {
     for (const p of ['/app.js', '/style.css', '/vendor/uplot/uPlot.esm.js', '/vendor/uplot/uPlot.min.css']) {
       expect((await fetch(f.admin.url + p)).status, p).toBe(200);
     }
-    expect((await fetch(f.admin.url + '/vendor/uplot/../../package.json')).status).toBe(404);
+    // not a public route: with a token, no answer says more than 401
+    expect((await fetch(f.admin.url + '/vendor/uplot/../../package.json')).status).toBe(401);
+    expect((await fetch(f.admin.url + '/vendor/uplot/uPlot.cjs.js')).status).toBe(404);
+    const ping = await fetch(f.admin.url + '/ping');
+    expect([ping.status, await ping.text()]).toEqual([200, 'ok']);
   });
 
   it('streams a stats tick and a backend state change as server-sent events', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { start } from '../../src/cli/start.js';
+import { raw } from './raw.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-admin-start-'));
 function config(name: string, admin: unknown): string {
@@ -36,6 +37,23 @@ describe('switchyard start with an admin server', () => {
       expect((await fetch(base + '/api/status')).status).toBe(401);
       const s = await fetch(base + '/api/status', { headers: { authorization: 'Bearer start-token-123' } });
       expect((await s.json()).configFile).toMatch(/ok\.config\.ts$/);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('passes admin.allowedHosts to the admin server', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+      out.push(String(c));
+      return true;
+    });
+    const running = await start(config('hosts', { host: '127.0.0.1', port: 0, allowedHosts: ['admin.test'] }), { demo: false });
+    vi.restoreAllMocks();
+    try {
+      const port = Number(/dashboard: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.join(''))![1]);
+      expect((await raw(port, { method: 'GET', target: '/api/status', host: 'admin.test:8080' })).status).toBe(200);
+      expect((await raw(port, { method: 'GET', target: '/api/status', host: 'other.test' })).status).toBe(403);
     } finally {
       await running.stop();
     }
