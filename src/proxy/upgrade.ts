@@ -175,11 +175,14 @@ export class UpgradeExchange {
     const framing = framingFor(this.req.method!, this.status, res.headers, !close);
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
     client.write(responseHead(this.status, res.statusMessage ?? '', res.rawHeaders, extra, framing, close));
+    res.on('error', () => undefined); // a cut body is handled on 'close'
     res.on('data', (chunk: Buffer) => {
-      const ok = framing.kind === 'chunked'
-        ? client.write(`${chunk.length.toString(16)}\r\n`) && client.write(chunk) && client.write('\r\n')
-        : framing.kind === 'none' ? true : client.write(chunk);
-      if (!ok) {
+      if (framing.kind === 'none' || chunk.length === 0) return;
+      if (framing.kind === 'chunked') {
+        client.write(`${chunk.length.toString(16)}\r\n`);
+        client.write(chunk);
+      }
+      if (!client.write(framing.kind === 'chunked' ? '\r\n' : chunk)) {
         res.pause();
         client.once('drain', () => res.resume());
       }
@@ -194,6 +197,7 @@ export class UpgradeExchange {
         client.destroy();
         return;
       }
+      this.upstream?.destroy(); // one request per upstream connection
       this.settle(this.status >= 500 ? 'http5xx' : 'ok');
       this.finish();
       this.handBack(framing, close);
@@ -241,6 +245,7 @@ export class UpgradeExchange {
   private clientGone(): void {
     if (this.released) return;
     this.released = true;
+    clearTimeout(this.timer);
     this.client.destroy();
     this.upstream?.destroy();
     this.tunnelSocket?.destroy();

@@ -166,6 +166,35 @@ describe('upgrade: tunnel only after 101', () => {
     await sleep(100);
     expect(be.conns).toHaveLength(0);
   });
+  it('a body cut short by the backend closes the client connection; the router keeps serving', async () => {
+    const be = await rawBackend('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+    const r = await router({ pools: { ws: { scheduler: 'rr', backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
+    const c = client(r.port);
+    c.socket.write(UPGRADE('/ws') + 'GET /next HTTP/1.1\r\nHost: t\r\n\r\n');
+    await Promise.race([c.closed, sleep(3000)]);
+    expect(c.socket.destroyed).toBe(true);
+    expect(c.data()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*content-length: 10\r\n\r\nabc$/i);
+    expect(be.conns).toHaveLength(1);
+    await until(() => r.records.length === 1, 3000, 'the access record');
+    expect(r.records[0]).toMatchObject({ path: '/ws', status: 200, pool: 'ws', backend: be.id });
+    const d = client(r.port);
+    d.socket.write(UPGRADE('/ws'));
+    await until(() => d.data().endsWith('abc'), 3000, 'a second answer');
+  });
+
+  it('a backend that does not answer within the pool timeout gets 504', async () => {
+    const be = await rawBackend('HTTP/1.1 101 Switching Protocols\r\n\r\n', 60_000);
+    const r = await router({ pools: { ws: { scheduler: 'rr', timeout: 300, backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
+    const c = client(r.port);
+    const t0 = Date.now();
+    c.socket.write(UPGRADE('/ws'));
+    await Promise.race([c.closed, sleep(3000)]);
+    const took = Date.now() - t0;
+    expect(c.data()).toMatch(/^HTTP\/1\.1 504 /);
+    expect(took).toBeGreaterThanOrEqual(280);
+    expect(took).toBeLessThan(1500);
+    expect(r.records[0]).toMatchObject({ status: 504, error: 'SY_ERR_UPSTREAM_TIMEOUT', attempts: 1 });
+  });
 });
 
 describe('upgrade: what plain requests get', () => {
