@@ -21,8 +21,9 @@ import { decide } from './proxy/decide.js';
 import { Exchange, type AccessRecord, type UpstreamResult } from './proxy/exchange.js';
 import { clientFromXff } from './proxy/headers.js';
 import { sendError } from './proxy/respond.js';
-import { tunnel } from './proxy/upgrade.js';
 import { hasServed, inTurn } from './proxy/serial.js';
+import { UpgradeExchange } from './proxy/upgrade.js';
+import { errorResponse, plainResponse, upgradeBodyRefusal } from './proxy/upgrade-head.js';
 import { Upstreams } from './proxy/upstream.js';
 import { ConfigError } from './errors.js';
 import { HealthManager } from './health/manager.js';
@@ -224,33 +225,34 @@ export class Router {
     ex.run();
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, l: ListenerCtx): void {
-    const reject = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${text.length + 5}\r\n\r\n${status} ${text}\n`);
+  /** Upgrade requests: refused, answered or handed to an UpgradeExchange (proxy/upgrade.ts). */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, l: ListenerCtx, server: Server): void {
+    const reject = (text: string) => {
+      socket.on('error', () => undefined);
+      socket.end(text);
     };
-    if (this.closing) return reject(503, 'router is shutting down');
-    if (this.badFraming(req)) return reject(400, 'bad request');
+    if (this.closing) return reject(plainResponse(503, '503 router is shutting down\n'));
+    const bad = this.badFraming(req) ?? upgradeBodyRefusal(req.headers);
+    if (bad !== undefined) return reject(errorResponse('SY_ERR_BAD_REQUEST', bad));
     let t;
     try {
       t = normalizeTarget(req.url!);
-    } catch {
-      return reject(400, 'bad request: invalid path encoding');
+    } catch (e) {
+      if (!(e instanceof BadPath)) throw e;
+      return reject(errorResponse('SY_ERR_BAD_PATH', e.message));
     }
     const facts = new RequestFacts(req.method!, t.path, t.search, req.headers, this.learned);
     const route = this.current.matcher.match(facts);
-    if (!route) return reject(404, 'no route matches this request');
-    const pool = this.pools.get(route.pool)!;
     const { ip, peer, trusted } = this.clientIp(req, l);
-    const now = Date.now();
-    const d = decide(pool, { key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, ip) : undefined, clientIp: ip, clientPort: req.socket.remotePort ?? 0, now }, false, this.affinity.input(pool, req.socket, req.headers));
-    const b = d.backend;
-    if (!b) return reject(503, 'no backend available in pool');
-    pool.start(b, now);
-    const t0 = Date.now();
-    tunnel(req, socket, head, pool, b, t.path + t.search, peer, trusted, (ok) => {
-      pool.end(b, Date.now() - t0, ok, Date.now());
-      this.upstreamResult(pool, b, ok ? 'ok' : 'connect');
-    });
+    if (!route) {
+      reject(errorResponse('SY_ERR_NO_ROUTE'));
+      this.requestDone({ method: req.method!, path: t.path, status: 404, route: undefined, pool: undefined, backend: undefined, clientIp: ip, ms: 0, attempts: 0, error: 'SY_ERR_NO_ROUTE' });
+      return;
+    }
+    const pool = this.pools.get(route.pool)!;
+    const ex = new UpgradeExchange(this, req, socket, head, route, pool, facts, ip, trusted, peer, server);
+    if (pool.spec.affinity !== 'none') ex.aff = this.affinity.input(pool, req.socket, req.headers);
+    ex.run();
   }
 
   // ---- listeners ----
@@ -277,9 +279,9 @@ export class Router {
         (req, res) => this.handle(req, res, lc),
       );
       server.maxConnections = lim.maxConnections;
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
         upgraded.add(socket);
-        this.handleUpgrade(req, socket, head, lc);
+        this.handleUpgrade(req, socket, head, lc, server);
       });
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
       server.on('connection', (s: Socket) => {

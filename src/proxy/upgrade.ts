@@ -1,48 +1,293 @@
-// WebSocket and other Upgrade requests: routed like any request, then tunnelled byte for byte.
-import type { IncomingMessage } from 'node:http';
+// WebSocket and other Upgrade requests (product.md, Contract additions: Listeners): routed like any
+// request, sent upstream on a connection of their own, tunnelled only once the backend answers 101.
+// Any other answer is relayed as an ordinary response and the client connection goes back to
+// node:http, so the next request on it is parsed, routed and checked like any other.
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect } from 'node:tls';
+import type { AffinityInput } from '../affinity/core.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
+import type { CompiledRoute } from '../match/compile.js';
+import type { RequestFacts } from '../match/facts.js';
 import type { BackendState } from '../pools/backend.js';
+import { hashKeyOf } from '../pools/hash-key.js';
 import type { PoolRuntime } from '../pools/pool.js';
-import { requestHeaders } from './headers.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
 import { encodeHeader } from '../proxy-protocol/encode.js';
+import type { Router } from '../router.js';
+import type { PickContext } from '../schedulers/types.js';
+import { decide } from './decide.js';
+import type { UpstreamResult } from './exchange.js';
+import { requestHeaders } from './headers.js';
+import { CONNECT_FAILURES } from './upstream.js';
+import { errorResponse, framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
 
-export function tunnel(
-  req: IncomingMessage, client: Duplex, head: Buffer, pool: PoolRuntime, b: BackendState,
-  path: string, peerIp: string, trusted: boolean, done: (ok: boolean) => void,
-): void {
-  const headers = requestHeaders(req.rawHeaders, req.headers.connection, { peerIp, proto: 'http', trusted, upgrade: true });
-  let lines = `${req.method} ${path} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  lines += '\r\n';
-  let settled = false;
-  const finish = (ok: boolean) => {
-    if (settled) return;
-    settled = true;
-    done(ok);
-  };
-  const upstream: Socket = connect({ host: b.host, port: b.port, timeout: pool.spec.connectTimeout });
-  upstream.once('connect', () => {
-    upstream.setTimeout(0);
-    if (pool.spec.sendProxy) upstream.write(encodeHeader(pool.spec.sendProxy, connectionEnds(req.socket)));
-    upstream.write(lines);
-    if (head.length) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
+/** The contract's `pools.<name>.tls` (product.md); read when the config provides it. */
+export interface UpstreamTls {
+  /** PEM text of the CA certificates to trust (instead of the system store). */
+  ca?: string | Buffer | (string | Buffer)[];
+  servername?: string;
+  rejectUnauthorized?: boolean;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** Bytes of a backend's response head we accept (node's HTTP parser enforces it). */
+const MAX_RESPONSE_HEAD = 16 * 1024;
+
+/** Connect to a backend: TCP (PROXY header first for sendProxy pools), then TLS for `https:`. */
+export function dial(b: BackendState, pool: PoolRuntime, client: Socket): Socket {
+  const sp = pool.spec.sendProxy;
+  const tls = b.protocol === 'https:' ? (pool.spec as { tls?: UpstreamTls }).tls ?? {} : undefined;
+  let raw: Socket | undefined;
+  if (tls === undefined || sp !== undefined) {
+    raw = connect({ host: b.host, port: b.port, noDelay: true });
+    if (sp !== undefined) raw.write(encodeHeader(sp, connectionEnds(client)));
+  }
+  const s = tls === undefined ? raw! : tlsConnect({
+    host: b.host, port: b.port, socket: raw, servername: tls.servername, ca: tls.ca,
+    rejectUnauthorized: tls.rejectUnauthorized !== false, ALPNProtocols: ['http/1.1'],
   });
-  upstream.once('timeout', () => upstream.destroy(new Error('connect timeout')));
-  upstream.once('error', () => {
-    if (!client.destroyed && upstream.bytesRead === 0) {
-      const body = '502 backend refused the upgrade connection\n';
-      client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-    } else client.destroy();
-    finish(false);
-  });
-  upstream.once('close', () => {
-    client.destroy();
-    finish(true);
-  });
-  client.once('error', () => upstream.destroy());
-  client.once('close', () => upstream.destroy());
+  if (raw !== undefined && raw !== s) raw.once('error', (e) => s.destroy(e));
+  const timer = setTimeout(() => s.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), pool.spec.connectTimeout);
+  s.once(tls === undefined ? 'connect' : 'secureConnect', () => clearTimeout(timer));
+  s.once('close', () => clearTimeout(timer));
+  return s;
+}
+
+export class UpgradeExchange {
+  aff: AffinityInput | undefined;
+  private readonly ctx: PickContext;
+  private readonly started = performance.now();
+  private avoid: Set<string> | undefined;
+  private attempts = 0;
+  private backend: BackendState | null = null;
+  private lastId: string | undefined;
+  private t0 = 0;
+  private rtt = 0;
+  private affCookie: string | undefined;
+  private upstream: ClientRequest | undefined;
+  private tunnelSocket: Socket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private status = 0;
+  private error: ErrorCode | undefined;
+  /** The access record was written. */
+  private done = false;
+  /** The client connection was handed back to node:http or is closing. */
+  private released = false;
+  private readonly onClientGone = () => this.clientGone();
+
+  constructor(
+    private readonly router: Router,
+    private readonly req: IncomingMessage,
+    private readonly client: Socket,
+    private readonly head: Buffer,
+    private readonly route: CompiledRoute,
+    private readonly pool: PoolRuntime,
+    private readonly facts: RequestFacts,
+    private readonly clientIp: string,
+    private readonly trusted: boolean,
+    private readonly peerIp: string,
+    private readonly server: Server,
+  ) {
+    this.ctx = {
+      key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, clientIp) : undefined,
+      clientIp, clientPort: req.socket.remotePort ?? 0, now: Date.now(), avoid: undefined,
+    };
+  }
+
+  run(): void {
+    this.client.on('error', this.onClientGone);
+    this.client.on('close', this.onClientGone);
+    const warming = this.aff?.core.warm(this.pool, this.ctx, this.aff);
+    if (warming !== undefined) void warming.then(() => this.done || this.attempt());
+    else this.attempt();
+  }
+
+  private attempt(): void {
+    this.ctx.now = Date.now();
+    this.ctx.avoid = this.avoid;
+    const d = decide(this.pool, this.ctx, false, this.aff);
+    if (d.setCookie !== undefined) this.affCookie = d.setCookie;
+    const b = d.backend;
+    if (b === null) {
+      if (this.attempts > 0) this.fail(this.error ?? 'SY_ERR_UPSTREAM_CONNECT');
+      else this.fail('SY_ERR_NO_BACKEND', { 'retry-after': '5' });
+      return;
+    }
+    this.backend = b;
+    this.attempts++;
+    this.pool.start(b, this.ctx.now);
+    this.t0 = performance.now();
+    const req = this.req;
+    const up = httpRequest({
+      method: req.method,
+      path: this.facts.path + this.facts.search,
+      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: true }),
+      setHost: false,
+      maxHeaderSize: MAX_RESPONSE_HEAD,
+      createConnection: () => dial(b, this.pool, req.socket),
+    });
+    this.upstream = up;
+    this.timer = setTimeout(() => up.destroy(Object.assign(new Error('no answer in time'), { code: 'SY_TIMEOUT' })), this.pool.spec.timeout);
+    up.on('upgrade', (res: IncomingMessage, socket: Socket, upHead: Buffer) => this.onUpgrade(res, socket, upHead));
+    up.on('response', (res: IncomingMessage) => this.onResponse(res));
+    up.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+    up.end();
+  }
+
+  private answered(): void {
+    clearTimeout(this.timer);
+    this.rtt = performance.now() - this.t0;
+  }
+
+  /** 101: write it to the client, then splice both ways; the client's early bytes go first. */
+  private onUpgrade(res: IncomingMessage, up: Socket, upHead: Buffer): void {
+    this.answered();
+    this.status = 101;
+    this.tunnelSocket = up;
+    const client = this.client;
+    if (client.destroyed) return this.clientGone();
+    const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
+    client.write(responseHead(101, res.statusMessage ?? '', res.rawHeaders, extra, 'upgrade', false));
+    if (upHead.length > 0) client.write(upHead);
+    if (this.head.length > 0) up.write(this.head);
+    up.on('error', () => client.destroy());
+    up.once('close', () => {
+      client.destroy();
+      this.settle('ok');
+      this.finish();
+    });
+    up.pipe(client);
+    client.pipe(up);
+  }
+
+  /** Any other answer: relayed as an ordinary response; the connection stays HTTP. */
+  private onResponse(res: IncomingMessage): void {
+    this.answered();
+    this.status = res.statusCode ?? 502;
+    const client = this.client;
+    if (client.destroyed) {
+      res.destroy();
+      return this.clientGone();
+    }
+    const close = this.router.closing || wantsClose(this.req.headers.connection, this.req.httpVersion);
+    const framing = framingFor(this.req.method!, this.status, res.headers, !close);
+    const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
+    client.write(responseHead(this.status, res.statusMessage ?? '', res.rawHeaders, extra, framing, close));
+    res.on('error', () => undefined); // a cut body is handled on 'close'
+    res.on('data', (chunk: Buffer) => {
+      if (framing.kind === 'none' || chunk.length === 0) return;
+      if (framing.kind === 'chunked') {
+        client.write(`${chunk.length.toString(16)}\r\n`);
+        client.write(chunk);
+      }
+      if (!client.write(framing.kind === 'chunked' ? '\r\n' : chunk)) {
+        res.pause();
+        client.once('drain', () => res.resume());
+      }
+    });
+    res.once('close', () => {
+      if (this.released && this.backend === null) return; // the client left first (clientGone)
+      if (!res.complete) {
+        // the backend stopped mid-body: the client cannot be told otherwise than by closing
+        this.settle('reset');
+        this.finish();
+        this.release();
+        client.destroy();
+        return;
+      }
+      this.upstream?.destroy(); // one request per upstream connection
+      this.settle(this.status >= 500 ? 'http5xx' : 'ok');
+      this.finish();
+      this.handBack(framing, close);
+    });
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    clearTimeout(this.timer);
+    if (this.status !== 0 || this.backend === null) return; // answered already, or client gone
+    const code = err.code ?? '';
+    const timeout = code === 'SY_TIMEOUT';
+    const connect = CONNECT_FAILURES.has(code);
+    this.settle(timeout ? 'timeout' : connect ? 'connect' : 'reset');
+    this.error = timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET';
+    if (!timeout && connect && !this.released && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
+      (this.avoid ??= new Set()).add(this.lastId!);
+      this.attempt();
+      return;
+    }
+    this.fail(this.error);
+  }
+
+  /** After a relayed answer: give the connection (and the bytes read past the request) back to node:http. */
+  private handBack(framing: Framing, close: boolean): void {
+    const client = this.client;
+    if (framing.kind === 'chunked') client.write('0\r\n\r\n');
+    const keep = !close && framing.kind !== 'close' && !client.destroyed;
+    this.release(keep);
+    if (!keep) {
+      client.end();
+      return;
+    }
+    if (this.head.length > 0) client.unshift(this.head);
+    this.server.emit('connection', client);
+  }
+
+  /** Stop watching the client; unless node:http takes it back, its late errors are ignored. */
+  private release(handingBack = false): void {
+    this.released = true;
+    this.client.off('error', this.onClientGone);
+    this.client.off('close', this.onClientGone);
+    if (!handingBack) this.client.on('error', () => undefined);
+  }
+
+  private clientGone(): void {
+    if (this.released) return;
+    this.released = true;
+    clearTimeout(this.timer);
+    this.client.destroy();
+    this.upstream?.destroy();
+    this.tunnelSocket?.destroy();
+    if (this.tunnelSocket !== undefined) return; // the tunnel's close settles it
+    // left before the answer was through: not the backend's fault, so no upstream result
+    const b = this.backend;
+    this.backend = null;
+    if (b !== null) {
+      this.lastId = b.id;
+      this.pool.end(b, this.rtt || performance.now() - this.t0, true, Date.now());
+    }
+    this.finish();
+  }
+
+  /** One attempt on this.backend is over. */
+  private settle(result: UpstreamResult): void {
+    const b = this.backend;
+    if (b === null) return;
+    this.backend = null;
+    this.lastId = b.id;
+    const rtt = this.rtt || performance.now() - this.t0;
+    this.pool.end(b, rtt, result === 'ok', Date.now());
+    this.router.upstreamResult(this.pool, b, result);
+  }
+
+  private fail(code: ErrorCode, extra?: Record<string, string>): void {
+    this.error = code;
+    if (!this.released) {
+      this.release();
+      this.client.end(errorResponse(code, undefined, extra));
+    }
+    this.status = ERRORS[code].status;
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.router.requestDone({
+      method: this.req.method!, path: this.facts.path, status: this.status, route: this.route.name,
+      pool: this.pool.name, backend: this.lastId, clientIp: this.clientIp,
+      ms: performance.now() - this.started, attempts: this.attempts, error: this.error,
+    });
+  }
 }
