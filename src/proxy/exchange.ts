@@ -76,6 +76,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly clientIp: string,
     private readonly trusted: boolean,
     private readonly peerIp: string,
+    /** The listener's allowUnderscoreHeaders. */
+    private readonly allowUnderscore = false,
   ) {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
@@ -143,7 +145,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       path: this.facts.path + this.facts.search,
       method: req.method as Dispatcher.HttpMethod,
       headers: requestHeaders(req.rawHeaders, req.headers.connection, {
-        peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false,
+        peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
       }),
       body: this.hasBody ? req : null,
       headersTimeout: this.pool.spec.timeout,
