@@ -20,6 +20,7 @@ import { cidrMatcher } from './proxy/cidr.js';
 import { decide } from './proxy/decide.js';
 import { Exchange, type AccessRecord, type UpstreamResult } from './proxy/exchange.js';
 import { clientFromXff } from './proxy/headers.js';
+import { checkRequest, type Rejection } from './proxy/request-check.js';
 import { sendError } from './proxy/respond.js';
 import { tunnel } from './proxy/upgrade.js';
 import { Upstreams } from './proxy/upstream.js';
@@ -151,32 +152,19 @@ export class Router {
     return { ip, peer, trusted };
   }
 
-  /** Request-smuggling shapes and bad framing: answered 400 and never forwarded. */
-  private badFraming(req: IncomingMessage): string | undefined {
-    const raw = req.rawHeaders;
-    let cl = 0;
-    let te = 0;
-    for (let i = 0; i < raw.length; i += 2) {
-      const n = raw[i]!;
-      if (n.length === 14 && n.toLowerCase() === 'content-length') cl++;
-      else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') te++;
-    }
-    if (cl > 1) return 'duplicate Content-Length';
-    if (te > 1) return 'duplicate Transfer-Encoding';
-    if (cl && te) return 'Content-Length with Transfer-Encoding';
-    const t = req.headers['transfer-encoding'];
-    if (t !== undefined && t.trim().toLowerCase() !== 'chunked') return 'unsupported Transfer-Encoding';
-    return undefined;
+  /** Bad version, too many headers, smuggling shapes, bad Host: refused, never forwarded (proxy/request-check.ts). */
+  private badFraming(req: IncomingMessage, l: ListenerCtx): Rejection | undefined {
+    return checkRequest(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders, l.listen.limits.maxHeaderCount);
   }
 
   handle(req: IncomingMessage, res: ServerResponse, l: ListenerCtx): void {
     // Shutting down: a request that was already on its way over a kept-alive connection is still
     // served, with `Connection: close`, so the client loses nothing.
     if (this.closing) res.setHeader('connection', 'close');
-    const bad = this.badFraming(req);
+    const bad = this.badFraming(req, l);
     if (bad !== undefined) {
       res.setHeader('connection', 'close');
-      sendError(res, 'SY_ERR_BAD_REQUEST', undefined, bad);
+      sendError(res, bad.code, undefined, bad.detail);
       req.socket.destroySoon?.();
       return;
     }
@@ -198,7 +186,7 @@ export class Router {
       return;
     }
     const pool = this.pools.get(route.pool)!;
-    const ex = new Exchange(this, req, res, route, pool, facts, ip, trusted, peer);
+    const ex = new Exchange(this, req, res, route, pool, facts, ip, trusted, peer, l.listen.allowUnderscoreHeaders);
     if (pool.spec.affinity !== 'none') ex.aff = this.affinity.input(pool, req.socket, req.headers);
     ex.run();
   }
@@ -208,7 +196,8 @@ export class Router {
       socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${text.length + 5}\r\n\r\n${status} ${text}\n`);
     };
     if (this.closing) return reject(503, 'router is shutting down');
-    if (this.badFraming(req)) return reject(400, 'bad request');
+    const bad = this.badFraming(req, l);
+    if (bad) return reject(bad.status, bad.detail);
     let t;
     try {
       t = normalizeTarget(req.url!);
@@ -253,6 +242,7 @@ export class Router {
         (req, res) => this.handle(req, res, lc),
       );
       server.maxConnections = lim.maxConnections;
+      server.maxHeadersCount = lim.maxHeaderCount + 1; // node drops headers past it silently: let the check see one too many
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head, lc));
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
       server.on('connection', (s: Socket) => {
