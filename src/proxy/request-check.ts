@@ -26,17 +26,17 @@ export function checkRequest(major: number, minor: number, raw: readonly string[
   let hosts = 0;
   let host = '';
   let connHost = false;
-  // only names of these four lengths are looked at: the rest are skipped without lower-casing
+  // only names of these four lengths are looked at (the usual spelling without lower-casing)
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!;
     const len = n.length;
     if (len === 4) {
-      if (n.toLowerCase() === 'host') {
+      if (n === 'Host' || n === 'host' || n.toLowerCase() === 'host') {
         hosts++;
         host = raw[i + 1]!;
       }
     } else if (len === 10) {
-      if (n.toLowerCase() === 'connection' && listsHost(raw[i + 1]!)) connHost = true;
+      if ((n === 'Connection' || n.toLowerCase() === 'connection') && listsHost(raw[i + 1]!)) connHost = true;
     } else if (len === 14) {
       if (n.toLowerCase() === 'content-length') cl++;
     } else if (len === 17) {
@@ -60,7 +60,7 @@ export function checkRequest(major: number, minor: number, raw: readonly string[
 
 /** Whether a Connection value names Host among its tokens. */
 function listsHost(v: string): boolean {
-  if (v.length < 4) return false;
+  if (v.length < 4 || v === 'keep-alive' || v === 'close') return false;
   const l = v.toLowerCase();
   if (l.indexOf('host') === -1) return false;
   for (const t of l.split(',')) if (t.trim() === 'host') return true;
