@@ -20,6 +20,7 @@ import { cidrMatcher } from './proxy/cidr.js';
 import { decide } from './proxy/decide.js';
 import { Exchange, type AccessRecord, type UpstreamResult } from './proxy/exchange.js';
 import { clientFromXff } from './proxy/headers.js';
+import { checkRequest, type Rejection } from './proxy/request-check.js';
 import { sendError } from './proxy/respond.js';
 import { hasServed, inTurn } from './proxy/serial.js';
 import { UpgradeExchange } from './proxy/upgrade.js';
@@ -159,22 +160,9 @@ export class Router {
     return { ip, peer, trusted };
   }
 
-  /** Request-smuggling shapes and bad framing: answered 400 and never forwarded. */
-  private badFraming(req: IncomingMessage): string | undefined {
-    const raw = req.rawHeaders;
-    let cl = 0;
-    let te = 0;
-    for (let i = 0; i < raw.length; i += 2) {
-      const n = raw[i]!;
-      if (n.length === 14 && n.toLowerCase() === 'content-length') cl++;
-      else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') te++;
-    }
-    if (cl > 1) return 'duplicate Content-Length';
-    if (te > 1) return 'duplicate Transfer-Encoding';
-    if (cl && te) return 'Content-Length with Transfer-Encoding';
-    const t = req.headers['transfer-encoding'];
-    if (t !== undefined && t.trim().toLowerCase() !== 'chunked') return 'unsupported Transfer-Encoding';
-    return undefined;
+  /** Bad version, too many headers, smuggling shapes, bad Host: refused, never forwarded (proxy/request-check.ts). */
+  private badFraming(req: IncomingMessage, l: ListenerCtx): Rejection | undefined {
+    return checkRequest(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders, l.listen.limits.maxHeaderCount);
   }
 
   handle(req: IncomingMessage, res: ServerResponse, l: ListenerCtx): void {
@@ -187,10 +175,10 @@ export class Router {
     // Shutting down: a request that was already on its way over a kept-alive connection is still
     // served, with `Connection: close`, so the client loses nothing.
     if (this.closing) res.setHeader('connection', 'close');
-    const bad = this.badFraming(req);
+    const bad = this.badFraming(req, l);
     if (bad !== undefined) {
       res.setHeader('connection', 'close');
-      sendError(res, 'SY_ERR_BAD_REQUEST', undefined, bad);
+      sendError(res, bad.code, undefined, bad.detail);
       req.socket.destroySoon?.();
       return;
     }
@@ -220,7 +208,7 @@ export class Router {
       return;
     }
     const pool = this.pools.get(route.pool)!;
-    const ex = new Exchange(this, req, res, route, pool, facts, ip, trusted, peer, l.listen.limits);
+    const ex = new Exchange(this, req, res, route, pool, facts, ip, trusted, peer, l.listen.limits, l.listen.allowUnderscoreHeaders);
     if (pool.spec.affinity !== 'none') ex.aff = this.affinity.input(pool, req.socket, req.headers);
     ex.run();
   }
@@ -232,8 +220,10 @@ export class Router {
       socket.end(text);
     };
     if (this.closing) return reject(plainResponse(503, '503 router is shutting down\n'));
-    const bad = this.badFraming(req) ?? upgradeBodyRefusal(req.headers);
-    if (bad !== undefined) return reject(errorResponse('SY_ERR_BAD_REQUEST', bad));
+    const bad = this.badFraming(req, l);
+    if (bad !== undefined) return reject(errorResponse(bad.code, bad.detail));
+    const withBody = upgradeBodyRefusal(req.headers);
+    if (withBody !== undefined) return reject(errorResponse('SY_ERR_BAD_REQUEST', withBody));
     let t;
     try {
       t = normalizeTarget(req.url!);
@@ -279,6 +269,7 @@ export class Router {
         (req, res) => this.handle(req, res, lc),
       );
       server.maxConnections = lim.maxConnections;
+      server.maxHeadersCount = lim.maxHeaderCount + 1; // node drops headers past it silently: let the check see one too many
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
         upgraded.add(socket);
         this.handleUpgrade(req, socket, head, lc, server);

@@ -98,6 +98,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly trusted: boolean,
     private readonly peerIp: string,
     private readonly limits: Limits,
+    /** The listener's allowUnderscoreHeaders. */
+    private readonly allowUnderscore = false,
   ) {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
@@ -177,7 +179,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.t0 = performance.now();
     const req = this.req;
     let headers = requestHeaders(req.rawHeaders, req.headers.connection, {
-      peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false,
+      peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
     });
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);

@@ -1,7 +1,8 @@
-// Header handling on raw arrays: hop-by-hop removal and X-Forwarded-* (product.md, Data plane).
+// Header handling on raw arrays: hop-by-hop removal, X-Forwarded-* and the other client-address
+// headers (removed unless the peer is trusted), names with '_' (dropped unless allowed).
 
 const HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'http2-settings']);
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
+const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'true-client-ip']);
 
 /** Extra hop-by-hop names listed in a Connection header value. */
 function connectionTokens(v: string | undefined): Set<string> | undefined {
@@ -21,7 +22,8 @@ function connectionTokens(v: string | undefined): Set<string> | undefined {
 
 /**
  * Lengths of every name requestHeaders treats specially (hop-by-hop, forwarding, host): a header
- * of any other length is copied through without being lower-cased.
+ * of any other length is copied through without being lower-cased. An underscore variant
+ * (`x_forwarded_for`) has the length of its dashed name, so it is caught here too.
  */
 const SPECIAL_LENGTHS = new Uint8Array(32);
 for (const n of [...HOP, ...FORWARDED, 'host']) SPECIAL_LENGTHS[n.length] = 1;
@@ -34,14 +36,18 @@ export interface ForwardInfo {
   trusted: boolean;
   /** Keep Connection: upgrade / Upgrade (for tunnelled upgrade requests). */
   upgrade: boolean;
+  /** listen.allowUnderscoreHeaders: forward names with '_' (default: drop them). */
+  allowUnderscore?: boolean;
 }
 
 /**
  * Request headers for the backend, as a flat [name, value, …] array: hop-by-hop headers out,
- * X-Forwarded-For/-Proto/-Host set (or appended to when trusted).
+ * X-Forwarded-For/-Proto/-Host set (or appended to when trusted), X-Real-IP / True-Client-IP
+ * kept only from a trusted peer, names with '_' dropped unless allowed.
  */
 export function requestHeaders(raw: readonly string[], connection: string | undefined, f: ForwardInfo): string[] {
   const extra = connectionTokens(connection);
+  const underscore = f.allowUnderscore === true;
   const out: string[] = [];
   let xff: string | undefined;
   let xfp: string | undefined;
@@ -50,11 +56,21 @@ export function requestHeaders(raw: readonly string[], connection: string | unde
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (extra === undefined && (name.length >= 32 || SPECIAL_LENGTHS[name.length] === 0)) {
-      out.push(name, raw[i + 1]!);
+      if (underscore || name.indexOf('_') === -1) out.push(name, raw[i + 1]!);
       continue;
     }
     const lower = name.toLowerCase();
-    if (HOP.has(lower) || (extra !== undefined && extra.has(lower))) {
+    if (lower.indexOf('_') !== -1) {
+      if (!underscore) continue;
+      // a backend may read `_` as `-` (CGI-style): the dashed name decides what this header is
+      const dashed = lower.replaceAll('_', '-');
+      if (HOP.has(dashed) || (extra !== undefined && (extra.has(lower) || extra.has(dashed)))) continue;
+      if (FORWARDED.has(dashed) && !f.trusted) continue;
+      out.push(name, raw[i + 1]!);
+      continue;
+    }
+    // Host is never stripped by Connection (request-check.ts refuses such requests anyway)
+    if (HOP.has(lower) || (extra !== undefined && extra.has(lower) && lower !== 'host')) {
       if (f.upgrade && (lower === 'upgrade' || lower === 'connection')) out.push(name, lower === 'connection' ? 'Upgrade' : raw[i + 1]!);
       continue;
     }
