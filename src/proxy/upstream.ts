@@ -1,6 +1,7 @@
 // Upstream connections: one undici Pool per backend origin, and the dispatch handler that streams
 // a backend's response straight into the client response with back-pressure.
-import { Pool, type Dispatcher } from 'undici';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { dropInterim100 } from './interim.js';
 import type { BackendState } from '../pools/backend.js';
 
 /** Pool sizing, chosen by measurement (bench/README.md, "Pool sizing"). */
@@ -34,7 +35,7 @@ export class Upstreams {
         pipelining: this.opts.pipelining,
         keepAliveTimeout: 4_000,
         keepAliveMaxTimeout: 60_000,
-        connect: { timeout: connectTimeout },
+        connect: interimFiltered(connectTimeout),
       });
       byUrl.set(b.url, p);
     }
@@ -70,6 +71,15 @@ export class Upstreams {
     this.pools.clear();
     await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));
   }
+}
+
+/** undici's own connector, with each socket's interim 100 answers dropped (interim.ts). */
+function interimFiltered(timeout: number): buildConnector.connector {
+  const base = buildConnector({ timeout });
+  return (opts, cb) => base(opts, (err, socket) => {
+    if (err !== null) cb(err, null);
+    else cb(null, dropInterim100(socket));
+  });
 }
 
 /** undici error codes that mean "no byte of response came back" (safe to retry elsewhere). */
