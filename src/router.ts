@@ -162,7 +162,7 @@ export class Router {
 
   /** Bad version, too many headers, smuggling shapes, bad Host: refused, never forwarded (proxy/request-check.ts). */
   private badFraming(req: IncomingMessage, l: ListenerCtx): Rejection | undefined {
-    return checkRequest(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders, l.listen.limits.maxHeaderCount);
+    return checkRequest(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders, l.listen.limits.maxHeaderCount, req.url);
   }
 
   handle(req: IncomingMessage, res: ServerResponse, l: ListenerCtx): void {

@@ -17,7 +17,7 @@ function reject(code: ErrorCode, detail: string): Rejection {
  * `raw` is node's rawHeaders ([name, value, …]); the server's maxHeadersCount must be above
  * maxHeaderCount, or node drops the extra headers before they can be counted.
  */
-export function checkRequest(major: number, minor: number, raw: readonly string[], maxHeaderCount: number): Rejection | undefined {
+export function checkRequest(major: number, minor: number, raw: readonly string[], maxHeaderCount: number, target = '/'): Rejection | undefined {
   if (major !== 1 || (minor !== 0 && minor !== 1)) return reject('SY_ERR_BAD_VERSION', `HTTP/${major}.${minor}`);
   if (raw.length > maxHeaderCount * 2) return reject('SY_ERR_TOO_MANY_HEADERS', `more than ${maxHeaderCount} header fields`);
   let cl = 0;
@@ -53,6 +53,10 @@ export function checkRequest(major: number, minor: number, raw: readonly string[
   if (hosts > 1) return reject('SY_ERR_BAD_HOST', 'duplicate Host');
   if (hosts === 0) return minor === 1 ? reject('SY_ERR_BAD_HOST', 'missing Host') : undefined;
   if (!validHost(host)) return reject('SY_ERR_BAD_HOST', 'invalid Host');
+  // absolute-form (`GET http://a.example/x`): routing reads Host, a backend may read the target
+  if (target.charCodeAt(0) !== 0x2f && target !== '*' && authority(target) !== host.toLowerCase()) {
+    return reject('SY_ERR_BAD_HOST', 'absolute-form target names another host than Host');
+  }
   // the router routes on Host: a Connection header naming it would strip it on the way out
   if (connHost) return reject('SY_ERR_BAD_REQUEST', 'Connection lists Host');
   return undefined;
@@ -85,6 +89,12 @@ function isNameChar(c: number): boolean {
  * bracketed IPv6 address; port 1-5 digits up to 65535. Stricter than the URI grammar: no
  * %-escapes and no sub-delimiters (`!$&'()*+,;=`), which no real host name uses.
  */
+/** The lower-cased authority of an absolute-form target ('' when it has none). */
+function authority(target: string): string {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
+  return m ? m[1]!.toLowerCase() : '';
+}
+
 export function validHost(v: string): boolean {
   const n = v.length;
   if (n === 0 || n > 261) return false;

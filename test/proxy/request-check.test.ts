@@ -60,3 +60,16 @@ describe('validHost', () => {
     expect(validHost(Array.from({ length: 60 }, () => 'abcd').join('.'))).toBe(false);
   });
 });
+
+describe('absolute-form targets', () => {
+  const raw = ['Host', 'a.example'];
+  it('are refused when they name another host than Host', () => {
+    expect(checkRequest(1, 1, raw, 100, 'http://evil.example/admin')?.code).toBe('SY_ERR_BAD_HOST');
+    expect(checkRequest(1, 1, raw, 100, 'http://a.example:8080/x')?.code).toBe('SY_ERR_BAD_HOST');
+  });
+  it('pass when they name the Host (any case)', () => {
+    expect(checkRequest(1, 1, raw, 100, 'http://A.Example/x')).toBeUndefined();
+    expect(checkRequest(1, 1, raw, 100, '/x')).toBeUndefined();
+    expect(checkRequest(1, 1, raw, 100, '*')).toBeUndefined();
+  });
+});
