@@ -6,6 +6,9 @@ import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { Config, Listen } from './config/normalized.js';
 import { loadConfig } from './config/load.js';
+import { loadOffThread } from './config/off-thread.js';
+import { poolHints } from './pools/prebuild.js';
+import { withPrebuilt } from './schedulers/prebuilt.js';
 import { EventBus } from './events.js';
 import { Matcher } from './match/compile.js';
 import { RequestFacts } from './match/facts.js';
@@ -39,6 +42,13 @@ export interface Snapshot {
   readonly config: Config;
   readonly matcher: Matcher;
   readonly version: number;
+}
+
+export interface ReloadResult {
+  ok: boolean;
+  problems: { path: string; message: string }[];
+  changes: string[];
+  files: string[];
 }
 
 export interface RouterOptions {
@@ -350,26 +360,33 @@ export class Router {
     return changes;
   }
 
-  /** Re-read the config file; on any problem keep the running config and report every problem. */
-  reload(): Promise<{ ok: boolean; problems: { path: string; message: string }[]; changes: string[] }> {
+  /**
+   * Re-read the config file; on any problem keep the running config and report every problem.
+   * `files`: what the load read (the file and the local files it imports), for watching.
+   */
+  reload(): Promise<ReloadResult> {
     const run = this.reloading.then(() => this.reloadNow());
     this.reloading = run.catch(() => undefined);
     return run;
   }
 
-  private async reloadNow(): Promise<{ ok: boolean; problems: { path: string; message: string }[]; changes: string[] }> {
-    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [] };
-    try {
-      const config = await loadConfig(this.file);
-      const changes = this.apply(config, this.file);
-      this.log.info({ changes }, 'config reloaded');
-      return { ok: true, problems: [], changes };
-    } catch (e) {
-      const problems = e instanceof ConfigError ? [...e.problems] : [{ path: '(file)', message: (e as Error).message }];
-      this.events.emit('config.rejected', { file: this.file, problems });
-      this.log.error({ problems }, 'config reload rejected; keeping the running config');
-      return { ok: false, problems, changes: [] };
+  /** Import, validation and large tables happen in a worker (src/config/off-thread.ts); only the swap runs here. */
+  private async reloadNow(): Promise<ReloadResult> {
+    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [], files: [] };
+    const loaded = await loadOffThread(this.file, poolHints(this.pools));
+    let problems = loaded.ok ? [] : loaded.problems;
+    if (loaded.ok) {
+      try {
+        const changes = withPrebuilt(loaded.tables, () => this.apply(loaded.config, this.file));
+        this.log.info({ changes }, 'config reloaded');
+        return { ok: true, problems: [], changes, files: loaded.files };
+      } catch (e) {
+        problems = e instanceof ConfigError ? [...e.problems] : [{ path: '(file)', message: (e as Error).message }];
+      }
     }
+    this.events.emit('config.rejected', { file: this.file, problems });
+    this.log.error({ problems }, 'config reload rejected; keeping the running config');
+    return { ok: false, problems, changes: [], files: loaded.files };
   }
 
   /** Which route, why, which pool and backend — without moving any scheduler state. */

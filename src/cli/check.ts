@@ -1,5 +1,6 @@
 // `switchyard check`: validate a config and print its route table and pools.
 import type { Config } from '../config/normalized.js';
+import { lookup } from 'node:dns/promises';
 import { Matcher } from '../match/compile.js';
 
 export function describeConfig(config: Config): string {
@@ -20,4 +21,51 @@ export function describeConfig(config: Config): string {
   }
   for (const t of config.tcp) lines.push(`  tcp ${t.name}: ${t.listen.host}:${t.listen.port} → pool ${t.pool}`);
   return lines.join('\n');
+}
+
+export interface BoundSocket {
+  /** Config key, e.g. `listen[1]`, `tcp[0].listen`, `admin`. */
+  at: string;
+  host: string;
+  /** The address `listen()` would bind for `host`. */
+  address: string;
+  port: number;
+}
+
+const anyV4 = (a: string) => a === '0.0.0.0';
+const anyV6 = (a: string) => a === '::';
+const isV4 = (a: string) => /^\d+\.\d+\.\d+\.\d+$/.test(a);
+
+/**
+ * Clashes between sockets on resolved addresses (src/config/validate.ts compares host strings,
+ * so `localhost` and `127.0.0.1` on one port pass it): same port and the same address, or a
+ * wildcard on either side (`::` takes IPv4 too, as node binds it dual-stack).
+ */
+export function addressClashes(sockets: readonly BoundSocket[]): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  sockets.forEach((s, i) => {
+    if (s.port === 0) return;
+    const other = sockets.slice(0, i).find((o) => o.port === s.port && (
+      o.address === s.address || anyV6(o.address) || anyV6(s.address) ||
+      (anyV4(o.address) && isV4(s.address)) || (anyV4(s.address) && isV4(o.address))));
+    if (other) out.push({ path: s.at, message: `port ${s.port} on ${s.host} (${s.address}) clashes with ${other.at} (${other.host}:${other.port}, ${other.address})` });
+  });
+  return out;
+}
+
+/** Every socket the config binds, its host resolved as `listen()` resolves it (one address). */
+export async function boundSockets(config: Config): Promise<BoundSocket[]> {
+  const all = [
+    ...config.listen.map((l, i) => ({ at: config.listen.length === 1 ? 'listen' : `listen[${i}]`, host: l.host, port: l.port })),
+    ...config.tcp.map((t, i) => ({ at: `tcp[${i}].listen`, host: t.listen.host, port: t.listen.port })),
+    ...(config.admin ? [{ at: 'admin', host: config.admin.host, port: config.admin.port }] : []),
+  ];
+  const out: BoundSocket[] = [];
+  for (const s of all) {
+    const host = s.host.replace(/^\[(.*)\]$/, '$1');
+    // a name that does not resolve is for `start` to report; it binds nothing here
+    const address = await lookup(host).then((r) => r.address, () => undefined);
+    if (address !== undefined) out.push({ ...s, address });
+  }
+  return out;
 }

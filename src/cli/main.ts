@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 import { importConfig } from '../config/load.js';
 import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
-import { describeConfig } from './check.js';
+import { addressClashes, boundSockets, describeConfig } from './check.js';
 import { formatExplanation } from './explain.js';
 import { start } from './start.js';
 import { registerAdm } from './adm.js';
@@ -49,6 +49,9 @@ program
   .action(async (o: { config: string }) => {
     const { config, problems } = validate(await importConfig(o.config));
     if (!config) throw new ConfigError(problems, o.config);
+    // clashes that only show once host names are resolved (validation compares the strings)
+    const clashes = addressClashes(await boundSockets(config));
+    if (clashes.length > 0) throw new ConfigError(clashes, o.config);
     process.stdout.write(`${o.config}: OK\n\n${describeConfig(config)}\n`);
   });
 
@@ -98,3 +101,6 @@ async function main(argv: string[]): Promise<number> {
 
 const code = await main(process.argv);
 if (code !== 0 || !process.argv.slice(2).some((a) => a === 'start')) process.exitCode = code;
+// a failed start has closed what it opened, so the process ends by itself; should some handle
+// still hold it, it ends anyway
+if (code !== 0) setTimeout(() => process.exit(code), 10_000).unref();

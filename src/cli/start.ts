@@ -2,8 +2,12 @@
 import type { Config } from '../config/normalized.js';
 import { startDemoBackend, type DemoBackend, type DemoKind } from '../demo/backends.js';
 import { startDemoTraffic } from '../demo/traffic.js';
-import { Router } from '../router.js';
-import { watchConfig } from '../config/watch.js';
+import type { AddressInfo } from 'node:net';
+import { Router, type ReloadResult } from '../router.js';
+import { watchFiles, type ConfigWatcher } from '../config/watch.js';
+import { loadOffThread } from '../config/off-thread.js';
+import { withPrebuilt } from '../schedulers/prebuilt.js';
+import { ConfigError } from '../errors.js';
 import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
@@ -19,9 +23,8 @@ function demoKind(pool: string): DemoKind {
   return pool.includes('cgi') ? 'cgi' : pool.includes('im') ? 'images' : 'html';
 }
 
-/** Start a demo backend for every loopback http backend in the config. */
-export async function startDemo(config: Config): Promise<DemoBackend[]> {
-  const out: DemoBackend[] = [];
+/** Start a demo backend for every loopback http backend in the config (into `out`, so a failure leaves what started closable). */
+export async function startDemo(config: Config, out: DemoBackend[] = []): Promise<DemoBackend[]> {
   const seen = new Set<string>();
   for (const p of Object.values(config.pools)) {
     for (const b of p.backends) {
@@ -33,37 +36,67 @@ export async function startDemo(config: Config): Promise<DemoBackend[]> {
   return out;
 }
 
+/** One line for a socket that could not bind: the address, the config key, the reason. */
+export function bindFailure(e: unknown, config: Config): string {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err.syscall !== 'listen' || err.port === undefined) return err.message;
+  const keys = [
+    ...config.listen.map((l, i) => ({ l, at: config.listen.length === 1 ? 'listen' : `listen[${i}]` })),
+    ...config.tcp.map((t, i) => ({ l: t.listen, at: `tcp[${i}].listen` })),
+  ].filter((k) => k.l.port === err.port).map((k) => k.at);
+  const reason = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EADDRNOTAVAIL' ? 'address not available' : err.message;
+  return `cannot listen on ${err.address}:${err.port}${keys.length ? ` (${keys.join(', ')})` : ''}: ${reason}; closed everything that had started`;
+}
+
+/** A router whose reloads (file change, SIGHUP, admin API) also refresh the set of watched files. */
+class WatchedRouter extends Router {
+  watcher: ConfigWatcher | undefined;
+  override async reload(): Promise<ReloadResult> {
+    const r = await super.reload();
+    // a failed load may have stopped half way: keep watching what was watched, plus what it read
+    if (this.watcher) this.watcher.watch(r.ok ? r.files : [...new Set([...this.watcher.files(), ...r.files])]);
+    return r;
+  }
+}
+
 export async function start(file: string, opts: { demo: boolean; traffic?: boolean }): Promise<Running> {
-  const router = await Router.fromFile(file);
-  const config = router.current.config;
+  // import, validation and large scheduler tables in a worker, as on reload
+  const loaded = await loadOffThread(file);
+  if (!loaded.ok) throw new ConfigError(loaded.problems, file);
+  const config = loaded.config;
+  const router = withPrebuilt(loaded.tables, () => new WatchedRouter(config, { file }));
   if (cluster.isPrimary && config.workers !== 1) {
     // node:cluster: the primary forks workers that share the listeners (see cluster.ts)
     return startCluster(file, router, opts.demo ? await startDemo(config) : [], workerCount(config.workers));
   }
-  const demo = opts.demo && process.env.SWITCHYARD_NO_DEMO !== '1' ? await startDemo(config) : [];
-  const addrs = await router.listen();
+  const demo: DemoBackend[] = [];
+  let addrs: AddressInfo[];
   let admin: Admin | undefined;
   // in cluster mode one worker serves the admin API and relays its changes to the others
   const adminHere = !cluster.isWorker || process.env.SWITCHYARD_ADMIN === '1';
-  if (cluster.isWorker) {
-    if (adminHere) relayChanges(router);
-    else applyRelayedChanges(router);
-  }
   try {
-    admin = config.admin === false || !adminHere ? undefined : await startAdmin(router, { host: config.admin.host, port: config.admin.port, token: config.admin.token, allowedHosts: config.admin.allowedHosts });
+    if (opts.demo && process.env.SWITCHYARD_NO_DEMO !== '1') await startDemo(config, demo);
+    addrs = await router.listen();
+    if (cluster.isWorker) {
+      if (adminHere) relayChanges(router);
+      else applyRelayedChanges(router);
+    }
+    admin = config.admin === false || !adminHere ? undefined : await startAdmin(router, config.admin);
   } catch (e) {
+    // anything that cannot bind: close all that did (listeners, tcp services, health timers, demo)
     await router.close(0);
     await Promise.all(demo.map((d) => d.close()));
-    throw e;
+    throw new Error(bindFailure(e, config));
   }
   const url = (a: { address: string; port: number }) => `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   const traffic = demo.length && opts.traffic !== false ? startDemoTraffic(url(addrs[0]!)) : undefined;
   // a changed file reloads (validated first; on any problem the running config stays)
-  const watcher = watchConfig(file, () => {
+  const watcher = watchFiles(loaded.files, () => {
     void router.reload().then((r) => {
       process.stdout.write(r.ok ? `switchyard: ${file} changed: reloaded (${r.changes.length} changes)\n` : `switchyard: ${file} changed: reload rejected, keeping the running config:\n${r.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}\n`);
     });
   });
+  router.watcher = watcher;
   const stop = async () => {
     watcher.close();
     await admin?.close();

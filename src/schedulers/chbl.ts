@@ -7,6 +7,7 @@ import { locate, positionsOf } from './locate.js';
 import { num } from './params.js';
 import { buildRing, ringStart, type Ring } from './ring.js';
 import { wlcSelect } from './select.js';
+import { prebuilt } from './prebuilt.js';
 import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 
 export interface ChblParams {
@@ -59,9 +60,25 @@ function below(active: number, c: { num: number; den: number }, total: number, w
   return BigInt(active) * BigInt(c.den) * BigInt(wSum) < BigInt(c.num) * BigInt(total + 1) * BigInt(w);
 }
 
+/** What a ring is built from, as a key for src/schedulers/prebuilt.ts. */
+function ringKey(ids: readonly string[], weights: readonly number[], minRingSize: number): string {
+  let s = `chbl:${minRingSize}:`;
+  for (let i = 0; i < ids.length; i++) s += `${ids[i]}=${weights[i]},`;
+  return s;
+}
+
+/** The ring for these available backends (in list order), keyed as build() looks it up. */
+export function chblPrebuild(minRingSize: number, live: readonly { id: string; lastWeight: number }[]): { key: string; ring: Ring } {
+  const ids = live.map((b) => b.id);
+  const weights = live.map((b) => Math.max(1, b.lastWeight));
+  return { key: ringKey(ids, weights, minRingSize), ring: buildRing(ids, weights, minRingSize) };
+}
+
 function build(backends: readonly BackendView[], minRingSize: number): State {
   const ms = backends.filter(available);
-  const ring = buildRing(ms.map((b) => b.id), ms.map((b) => Math.max(1, b.lastWeight)), minRingSize);
+  const ids = ms.map((b) => b.id);
+  const weights = ms.map((b) => Math.max(1, b.lastWeight));
+  const ring = prebuilt<Ring>(ringKey(ids, weights, minRingSize)) ?? buildRing(ids, weights, minRingSize);
   return { ring, pos: positionsOf(backends), listIds: backends.map((b) => b.id), seen: new Uint32Array(ms.length), stamp: 0 };
 }
 

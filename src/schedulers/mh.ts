@@ -7,6 +7,7 @@ import { wlcSelect } from './select.js';
 import { available, eligible, type BackendView, type Problem, type SchedulerDef } from './types.js';
 import { fmix32 } from './hash.js';
 import { gcd } from './util.js';
+import { prebuilt } from './prebuilt.js';
 
 export interface MhParams {
   tableSize: number;
@@ -92,6 +93,18 @@ function fingerprint(backends: readonly BackendView[]): string {
   return s;
 }
 
+/** What a table is built from, as a key for src/schedulers/prebuilt.ts. */
+export function mhTableKey(M: number, sig: string): string {
+  return `mh:${M}:${sig}`;
+}
+
+/** The table for these available backends (in list order), keyed as sync() looks it up. */
+export function mhPrebuild(M: number, live: readonly { id: string; lastWeight: number }[]): { key: string; table: Int32Array } {
+  let sig = '';
+  for (const b of live) sig += `${b.id}=${b.lastWeight},`;
+  return { key: mhTableKey(M, sig), table: maglevTable(live.map((b) => b.id), live.map((b) => b.lastWeight), M) };
+}
+
 /** Rebuild only when the available set or its last weights changed; else just re-find positions. */
 function sync(prev: State | undefined, backends: readonly BackendView[], M: number): State {
   const sig = fingerprint(backends);
@@ -101,7 +114,7 @@ function sync(prev: State | undefined, backends: readonly BackendView[], M: numb
   }
   const live = backends.filter(available);
   const members = live.map((b) => b.id);
-  const table = maglevTable(members, live.map((b) => b.lastWeight), M);
+  const table = prebuilt<Int32Array>(mhTableKey(M, sig)) ?? maglevTable(members, live.map((b) => b.lastWeight), M);
   return { table, members, pos: positions(backends, members), sig, builds: (prev?.builds ?? 0) + 1 };
 }
 

@@ -1,0 +1,29 @@
+// Worker thread (started by src/config/off-thread.ts, one per load): import the config file,
+// validate it and build the large scheduler tables away from the router's event loop. It replies
+// once, handing the tables' buffers over (transferred, not copied), and ends.
+import { parentPort, workerData } from 'node:worker_threads';
+import { prebuildTables } from '../pools/prebuild.js';
+import { importTracked } from './load.js';
+import { validate } from './validate.js';
+import type { LoadInput, LoadReply } from './off-thread.js';
+
+const { file, hints } = workerData as LoadInput;
+const { raw, problem, files } = await importTracked(file);
+let reply: LoadReply;
+let transfer: ArrayBuffer[] = [];
+if (problem) reply = { ok: false, problems: [problem], files };
+else {
+  const { config, problems } = validate(raw);
+  if (!config) reply = { ok: false, problems, files };
+  else {
+    const built = prebuildTables(config, hints);
+    reply = { ok: true, config, files, tables: built.tables };
+    transfer = built.buffers;
+  }
+}
+try {
+  parentPort!.postMessage(reply, transfer);
+} catch (e) {
+  // something in the config that cannot cross threads (structured clone)
+  parentPort!.postMessage({ ok: false, problems: [{ path: '(file)', message: `cannot load ${file}: ${(e as Error).message}` }], files } satisfies LoadReply);
+}
