@@ -69,6 +69,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private attempts = 0;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private gotHeaders = false;
+  /** The response head, until the first body byte or the end writes it. */
+  private head: string[] | undefined;
+  private statusText = '';
   private done = false;
   private t0 = 0;
   private tHeaders = 0;
@@ -231,18 +234,28 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const res = this.res;
     if (this.done || res.destroyed) return false;
     if (this.router.closing) headers.push('connection', 'close');
-    res.writeHead(statusCode, statusText || undefined, headers);
+    // written with the first body byte or the end (node:http sends a head no sooner anyway), so
+    // a response that breaks before any body byte can still be answered 502
+    this.head = headers;
+    this.statusText = statusText;
     this.resumeFn = resume;
     return true;
   }
 
+  private writeHead(): void {
+    this.res.writeHead(this.status, this.statusText || undefined, this.head);
+    this.head = undefined;
+  }
+
   onData(chunk: Buffer): boolean {
+    if (this.head !== undefined) this.writeHead();
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', this.resumeFn!);
     return ok;
   }
 
   onComplete(): void {
+    if (this.head !== undefined) this.writeHead();
     this.res.end();
     this.settle(this.status >= 500 ? 'http5xx' : 'ok');
   }
@@ -257,8 +270,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
       // the client's fault, not the backend's: answer 408/413 (if nothing was sent yet) and close
       this.settle('aborted');
       this.res.shouldKeepAlive = false;
-      if (this.gotHeaders) this.res.destroy();
+      if (this.gotHeaders && this.head === undefined) this.res.destroy();
+      this.head = undefined;
       this.fail(err.code);
+      return;
+    }
+    if (this.gotHeaders && this.head !== undefined) {
+      // the backend's answer broke before its first body byte: nothing reached the client yet
+      this.head = undefined;
+      this.settle('reset');
+      this.fail('SY_ERR_UPSTREAM_RESET');
       return;
     }
     if (this.gotHeaders) {
