@@ -10,6 +10,15 @@
 // used since it was pinned nearly always outlives those that never were (a deletion's backward
 // shift can move an entry past the hand, or wrap one ahead of it).
 //
+// Pools share the table fairly: while it is full, an insert into a pool holding at least its share
+// (maxEntries / pools that hold entries) evicts one of that pool's own entries, and an insert into a
+// pool under its share evicts from the pool holding the most. So a flood of new keys on one pool
+// never takes another pool below its share; a quiet pool's unused share is lent, not reserved. Each
+// pool has its own clock hand, which passes over other pools' entries without touching them.
+//
+// Keys longer than MAX_KEY characters (header and cookie values are the client's to choose) are
+// stored as a keyed 128-bit SHA-256 digest, so an entry's size is bounded whatever the client sends.
+//
 // Layout: one open-addressing hash table (linear probing, load ≤ 1/2, backward-shift deletion) whose
 // 32-byte buckets hold the whole entry, so a look-up allocates nothing and touches one cache line of
 // table memory. IPv4 keys (client templates, bare or masked like "10.0.0.0/24") are stored as their
@@ -17,7 +26,7 @@
 // clock hand and the sweep walk the buckets in order, so evicting and expiring read memory
 // sequentially.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ipv4Key, ipv4KeyString } from './address.js';
 import { fmix32 } from '../schedulers/hash.js';
 
@@ -60,12 +69,20 @@ export interface AffinityEntry {
   live: number;
 }
 
+/** An entry a live connection holds: its group and key (d: the key is a long key's digest). */
+interface Held {
+  g: number;
+  c: string;
+  d: boolean;
+}
+
 const KINDS: readonly PinKind[] = ['connection', 'client', 'cookie', 'header'];
 const KIND_CODE: Record<PinKind, number> = { connection: 0, client: 1, cookie: 2, header: 3 };
 
 // Bucket j, 32 bytes (two per cache line): i32[8j] key (IPv4 value, or the string key's hash);
-// i32[8j+1] tag (0: empty, else group × 64 + form + 1, where form is 0 for a string key and the
-// ipv4Key form, 1–34, for an IPv4 key with or without a prefix; group = pool index × 4 + kind);
+// i32[8j+1] tag (0: empty, else group × 64 + form + 1, where form is 0 for a string key, the
+// ipv4Key form, 1–34, for an IPv4 key with or without a prefix, and DIGEST for a long key kept as
+// its digest; group = pool index × 4 + kind, so pool = (tag - 1) >> 8);
 // i32[8j+2] backend index; i32[8j+3] flags; f64[4j+2] expiry (ms); f64[4j+3] when the entry was
 // last written to the shared store (ms).
 const KEY = 0;
@@ -87,6 +104,10 @@ const MIN_BUCKETS = 64;
  * an eviction.
  */
 const MAX_PROBE = 64;
+/** Longest key stored as it is; a longer one is stored as its digest (22 characters). */
+export const MAX_KEY = 64;
+/** The form of a key stored as its digest: never equal to a key stored as it is. */
+const DIGEST = 63;
 
 /**
  * A string key's 32-bit hash: murmur3's mixing over UTF-16 code units, two per round, in one pass
@@ -127,8 +148,9 @@ export class AffinityTable {
   /** String keys by bucket; created with the first string key. */
   private strs: (string | undefined)[] | undefined;
   private readonly seed: number;
+  /** Prefixed to long keys before hashing them: clients cannot aim two keys at one digest. */
+  private readonly digestKey: Buffer;
   private size_ = 0;
-  private hand = 0; // clock hand: the next eviction candidate
   private cursor = 0; // sweep position
   /**
    * The next, doubled bucket array, allocated once the table is 3/8 full and written one page per
@@ -146,6 +168,11 @@ export class AffinityTable {
 
   private readonly poolIndex = new Map<string, number>();
   private readonly poolNames: string[] = [];
+  /** Per pool: its entries, and its clock hand (the bucket where its next eviction search starts). */
+  private readonly poolCounts: number[] = [];
+  private readonly hands: number[] = [];
+  /** Pools holding at least one entry: they share maxEntries. */
+  private activePools = 0;
 
   // backends: interned per (pool, id, incarnation); forgetBackend voids an incarnation
   /** Per pool: backend id → interned index of its current incarnation. */
@@ -157,7 +184,7 @@ export class AffinityTable {
   private readonly removedAt = new Map<string, number>();
 
   /** Live connections → the entries (group, client) they hold. */
-  private readonly conns = new Map<number, { g: number; c: string }[]>();
+  private readonly conns = new Map<number, Held[]>();
 
   private counts = [0, 0, 0, 0];
   private hits = 0;
@@ -171,6 +198,7 @@ export class AffinityTable {
     this.graceMs = (opts.controlGrace ?? 60) * 1000;
     this.maxEntries = opts.maxEntries;
     this.seed = opts.seed ?? randomBytes(4).readInt32LE(0);
+    this.digestKey = opts.seed === undefined ? randomBytes(16) : createHash('sha256').update(`seed ${opts.seed}`).digest();
   }
 
   /** New limits (reload). A lower maxEntries evicts at once. */
@@ -179,7 +207,7 @@ export class AffinityTable {
     this.finMs = (opts.finTimeout ?? 10) * 1000;
     this.graceMs = (opts.controlGrace ?? 60) * 1000;
     this.maxEntries = opts.maxEntries;
-    while (this.size_ > this.maxEntries) this.evict();
+    while (this.size_ > this.maxEntries) this.evict(this.largestPool());
     if (this.mask + 1 >= 2 * this.maxEntries) {
       this.next = undefined; // it will not grow again
       this.nextTouched = 0;
@@ -233,7 +261,7 @@ export class AffinityTable {
     const g = this.groupOf(pool, kind);
     let j = this.find(g, client);
     if (j < 0) {
-      if (this.size_ >= this.maxEntries) this.evict();
+      if (this.size_ >= this.maxEntries) this.evict(this.victim(g >> 2));
       else if ((this.size_ + 1) * 2 > this.mask + 1) this.grow();
       else if (this.size_ * 8 >= (this.mask + 1) * 3 && this.mask + 1 < 2 * this.maxEntries) this.prefault();
       j = this.insert(g);
@@ -243,17 +271,20 @@ export class AffinityTable {
       }
       this.size_++;
       this.counts[g & 3]!++;
+      if (this.poolCounts[g >> 2]!++ === 0) this.activePools++;
     } else this.i32[j * 8 + FLAGS] = (this.i32[j * 8 + FLAGS]! & ~USE) | USED;
     this.i32[j * 8 + BACKEND] = this.internBackend(g >> 2, backendId);
     this.f64[j * 4 + 2] = now + (kind === 'connection' ? this.finMs : this.timeoutMs);
-    if (conn !== undefined && conn > 0) this.attach(conn, g, client, j);
+    // connection entries and client templates are held by live connections; header and cookie pins
+    // live `timeout` after their last use (README "Affinity"), so a flood on one connection holds none
+    if (conn !== undefined && conn > 0 && (g & 3) <= KIND_CODE.client) this.attach(conn, g, j);
   }
 
   /** The entry is held while connection `conn` is open (templates: "controlled" connections). */
   link(conn: number, pool: string, kind: PinKind, client: string): void {
     const g = this.groupOf(pool, kind);
     const j = this.find(g, client);
-    if (j >= 0) this.attach(conn, g, client, j);
+    if (j >= 0) this.attach(conn, g, j);
   }
 
   unpin(pool: string, kind: PinKind, client: string): boolean {
@@ -282,8 +313,9 @@ export class AffinityTable {
     const held = this.conns.get(conn);
     if (held === undefined) return;
     this.conns.delete(conn);
-    for (const { g, c } of held) {
-      const j = this.find(g, c);
+    for (const h of held) {
+      const j = this.findHeld(h);
+      const g = h.g;
       if (j < 0 || this.i32[j * 8 + FLAGS]! < LIVE) continue;
       if ((this.i32[j * 8 + FLAGS]! -= LIVE) < LIVE) {
         this.f64[j * 4 + 2] = (g & 3) === 0 ? now + this.finMs : Math.max(this.f64[j * 4 + 2]!, now + this.graceMs);
@@ -297,9 +329,9 @@ export class AffinityTable {
     if (p === undefined) return 0;
     let n = 0;
     for (const held of this.conns.values()) {
-      for (const { g, c } of held) {
-        if (g !== p * 4) continue;
-        const j = this.find(g, c);
+      for (const h of held) {
+        if (h.g !== p * 4) continue;
+        const j = this.findHeld(h);
         if (j < 0 || this.i32[j * 8 + FLAGS]! < LIVE) continue;
         const b = this.i32[j * 8 + BACKEND]!;
         if (this.backendValid[b] && this.backendIds[b] === backendId) n++;
@@ -425,6 +457,8 @@ export class AffinityTable {
       p = this.poolNames.length;
       this.poolIndex.set(pool, p);
       this.poolNames.push(pool);
+      this.poolCounts.push(0);
+      this.hands.push(0);
       this.backendIndex.push(new Map());
     }
     this.lastPool = pool;
@@ -454,12 +488,15 @@ export class AffinityTable {
     return b;
   }
 
-  private attach(conn: number, g: number, c: string, j: number): void {
+  /** Connection `conn` holds the entry in bucket j, whose key was resolved last. */
+  private attach(conn: number, g: number, j: number): void {
     let held = this.conns.get(conn);
     if (held === undefined) this.conns.set(conn, (held = []));
-    const known = held.some((h) => h.g === g && h.c === c);
+    const c = this.keyForm === DIGEST ? this.keyStr! : this.lastClient!;
+    const d = this.keyForm === DIGEST;
+    const known = held.some((h) => h.g === g && h.c === c && h.d === d);
     if (known && this.i32[j * 8 + FLAGS]! >= LIVE) return;
-    if (!known) held.push({ g, c });
+    if (!known) held.push({ g, c, d });
     if (this.i32[j * 8 + FLAGS]! >>> 2 < MAX_LIVE) this.i32[j * 8 + FLAGS] += LIVE;
   }
 
@@ -472,6 +509,8 @@ export class AffinityTable {
       this.keyHash = v | 0;
       this.keyForm = k - v * 64;
       this.keyStr = undefined;
+    } else if (client.length > MAX_KEY) {
+      this.resolveDigest(this.digest(client));
     } else {
       this.keyHash = stringHash(client, this.seed);
       this.keyForm = 0;
@@ -480,9 +519,33 @@ export class AffinityTable {
     this.lastClient = client;
   }
 
+  /** A long key's stored form: 128 bits of SHA-256 over the table's secret and the key, base64url. */
+  private digest(client: string): string {
+    return createHash('sha256').update(this.digestKey).update(client, 'utf16le').digest().toString('base64url', 0, 16);
+  }
+
+  private resolveDigest(d: string): void {
+    this.keyHash = stringHash(d, this.seed);
+    this.keyForm = DIGEST;
+    this.keyStr = d;
+    this.lastClient = undefined;
+  }
+
   /** The bucket holding (group, client), or -1. */
   private find(g: number, client: string): number {
     this.resolve(client);
+    return this.findResolved(g);
+  }
+
+  /** The bucket of an entry a connection holds, or -1. */
+  private findHeld(h: Held): number {
+    if (h.d) this.resolveDigest(h.c);
+    else this.resolve(h.c);
+    return this.findResolved(h.g);
+  }
+
+  /** The bucket holding the key resolved last in group g, or -1. */
+  private findResolved(g: number): number {
     const key = this.keyHash;
     const str = this.keyStr;
     const tag = g * 64 + this.keyForm + 1;
@@ -526,6 +589,7 @@ export class AffinityTable {
     const t = i32[j * 8 + TAG]!;
     this.size_--;
     this.counts[((t - 1) >> 6) & 3]!--;
+    if (--this.poolCounts[(t - 1) >> 8]! === 0) this.activePools--;
     let hole = j;
     for (let k = (j + 1) & mask; i32[k * 8 + TAG] !== 0; k = (k + 1) & mask) {
       const h = home(i32[k * 8 + KEY]!, i32[k * 8 + TAG]!, this.seed) & mask;
@@ -540,19 +604,38 @@ export class AffinityTable {
   }
 
   /**
-   * Evict one entry: the clock hand walks the buckets in order, takes one off the use count of each
-   * entry it passes and evicts the first whose count is already 0. At most three turns.
+   * The pool that gives up an entry when pool p inserts into a full table: p itself once it holds
+   * its share (maxEntries / pools holding entries, p included), else the pool holding the most.
    */
-  private evict(): void {
+  private victim(p: number): number {
+    const c = this.poolCounts;
+    const pools = this.activePools + (c[p] === 0 ? 1 : 0);
+    return c[p]! * pools >= this.maxEntries ? p : this.largestPool();
+  }
+
+  private largestPool(): number {
+    const c = this.poolCounts;
+    let v = 0;
+    for (let q = 1; q < c.length; q++) if (c[q]! > c[v]!) v = q;
+    return v;
+  }
+
+  /**
+   * Evict one of pool q's entries (q holds at least one): q's clock hand walks the buckets in order,
+   * takes one off the use count of each of q's entries it passes and evicts the first whose count
+   * is already 0. At most three turns.
+   */
+  private evict(q: number): void {
     const { i32, mask } = this;
-    let j = this.hand & mask;
+    let j = this.hands[q]! & mask;
     for (;; j = (j + 1) & mask) {
-      if (i32[j * 8 + TAG] === 0) continue;
+      const t = i32[j * 8 + TAG]!;
+      if (t === 0 || (t - 1) >> 8 !== q) continue;
       const f = i32[j * 8 + FLAGS]!;
       if ((f & USE) === 0) break;
       i32[j * 8 + FLAGS] = f - 1;
     }
-    this.hand = j; // the hand stays: a later entry may move into j
+    this.hands[q] = j; // the hand stays: a later entry may move into j
     this.deleteAt(j);
     this.evictions++;
   }
@@ -568,7 +651,8 @@ export class AffinityTable {
     this.f64 = new Float64Array(this.i32.buffer);
     this.mask = n - 1;
     this.strs = oldStrs === undefined ? undefined : this.newStrs(n);
-    this.hand = this.cursor = 0;
+    this.hands.fill(0);
+    this.cursor = 0;
     const i32 = this.i32;
     for (let k = 0; k < old.length; k += 8) {
       const t = old[k + TAG]!;
@@ -591,6 +675,7 @@ export class AffinityTable {
 
   private keyOf(j: number): string {
     const form = (this.i32[j * 8 + TAG]! - 1) & 63;
+    if (form === DIGEST) return `hashed:${this.strs![j]!}`;
     return form === 0 ? this.strs![j]! : ipv4KeyString(this.i32[j * 8 + KEY]!, form);
   }
 }

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ipv4Key, ipv4KeyString, ipv4String, ipv4Value } from '../../src/affinity/address.js';
-import { AffinityTable, type PinKind } from '../../src/affinity/table.js';
+import { AffinityTable, MAX_KEY, type PinKind } from '../../src/affinity/table.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -49,7 +49,10 @@ const key = fc.oneof(
   fc.tuple(fc.nat(1), fc.nat(1), fc.nat(3), fc.nat(31)).map((p) => p.join('.')), // 512 keys: repeats, long probe runs
   fc.ipV4(),
   fc.constantFrom('sess-1', 'sess-2', '[::1]:80#3', '010.0.0.1', '10.0.0.1', '10.0.0.0/24', '10.0.0.0/16', '10.0.0.1/32', '10.0.0.0/024', ''),
+  fc.tuple(fc.constantFrom(MAX_KEY, MAX_KEY + 1, 300), fc.nat(3)).map(([n, i]) => `${'t'.repeat(n - 1)}${i}`), // kept as a digest past MAX_KEY
 );
+/** How list() shows a key: one longer than MAX_KEY only as its digest. */
+const shown = (k: string): string => (k.length > MAX_KEY ? 'hashed:' : k);
 const where = fc.tuple(fc.constantFrom('web', 'api'), fc.constantFrom<PinKind>('client', 'header', 'connection'));
 const op = fc.tuple(fc.constantFrom('pin', 'pin', 'lookup', 'unpin'), where, key, fc.nat(3));
 const id = (pool: string, kind: string, k: string): string => `${pool}|${kind}|${k}`;
@@ -57,7 +60,7 @@ const id = (pool: string, kind: string, k: string): string => `${pool}|${kind}|$
 describe('AffinityTable against a Map', () => {
   it('finds what was pinned and nothing else, across growth and deletions', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 3000 }), fc.integer(), (ops, seed) => {
+      fc.property(fc.array(op, { maxLength: 3000, size: 'max' }), fc.integer(), (ops, seed) => {
         const t = new AffinityTable({ timeout: 300, maxEntries: 100_000, seed });
         const ref = new Map<string, string>();
         for (const [o, [pool, kind], k, b] of ops) {
@@ -69,8 +72,9 @@ describe('AffinityTable against a Map', () => {
           else expect(t.unpin(pool, kind, k)).toBe(ref.delete(id(pool, kind, k)));
           expect(t.size).toBe(ref.size);
         }
-        const listed = t.list(T0, { limit: 1e9 });
-        expect(new Map(listed.map((e) => [id(e.pool, e.kind, e.client), e.backend]))).toEqual(ref);
+        const listed = t.list(T0, { limit: 1e9 }).map((e) => `${id(e.pool, e.kind, e.client.replace(/^hashed:[\w-]{22}$/, 'hashed:'))}>${e.backend}`);
+        const want = [...ref].map(([i, b]) => { const [p, kd, k] = i.split('|') as [string, string, string]; return `${id(p, kd, shown(k))}>${b}`; });
+        expect(listed.sort()).toEqual(want.sort());
       }),
       { seed: 42, numRuns: 60 },
     );
@@ -78,7 +82,7 @@ describe('AffinityTable against a Map', () => {
 
   it('at maxEntries evicts, never answers with a stale backend, and counts every eviction', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 3000 }), fc.integer(), (ops, seed) => {
+      fc.property(fc.array(op, { maxLength: 3000, size: 'max' }), fc.integer(), (ops, seed) => {
         const t = new AffinityTable({ timeout: 300, maxEntries: 40, seed });
         const ref = new Map<string, string>(); // last pin per key; the table may have evicted it
         let inserted = 0;
@@ -102,6 +106,53 @@ describe('AffinityTable against a Map', () => {
     );
   });
 
+  it('at maxEntries a pool under its share loses entries only to its own inserts; others evict from the largest pool', () => {
+    const pools = ['web', 'api', 'cgi'];
+    const max = 40;
+    const pinOp = fc.tuple(fc.constantFrom('pin', 'pin', 'pin', 'lookup', 'unpin'), fc.constantFrom(...pools), fc.constantFrom<PinKind>('client', 'header', 'connection', 'cookie'), key, fc.nat(3));
+    // runs that favour one pool, so shares are unequal and floods happen
+    const run = fc.array(fc.tuple(fc.constantFrom(...pools), fc.array(pinOp, { minLength: 20, maxLength: 200, size: 'max' })), { minLength: 2, maxLength: 15, size: 'max' });
+    fc.assert(
+      fc.property(run, fc.integer(), (runs, seed) => {
+        const t = new AffinityTable({ timeout: 300, maxEntries: max, seed });
+        const present = new Map<string, { pool: string; kind: PinKind; k: string; backend: string }>();
+        for (const [favoured, ops] of runs) {
+          for (const [o, other, kind, k, b] of ops) {
+            const pool = (b & 1) === 0 ? favoured : other;
+            const backend = `b${b}:80`;
+            const i = id(pool, kind, k);
+            if (o === 'lookup') {
+              expect(t.lookup(pool, kind, k, T0)).toBe(present.get(i)?.backend);
+              continue;
+            }
+            if (o === 'unpin') {
+              expect(t.unpin(pool, kind, k)).toBe(present.delete(i));
+              continue;
+            }
+            const counts = new Map(pools.map((p) => [p, 0]));
+            for (const e of present.values()) counts.set(e.pool, counts.get(e.pool)! + 1);
+            const isNew = !present.has(i);
+            const full = isNew && present.size >= max;
+            t.pin(pool, kind, k, backend, T0);
+            present.set(i, { pool, kind, k, backend });
+            const gone = [...present].filter(([, e]) => t.peek(e.pool, e.kind, e.k, T0) === undefined);
+            expect(gone.map(([g]) => g)).toHaveLength(full ? 1 : 0);
+            if (!full) continue;
+            const victim = gone[0]![1].pool;
+            const active = [...counts.values()].filter((n) => n > 0).length + (counts.get(pool) === 0 ? 1 : 0);
+            if (counts.get(pool)! * active >= max) expect(victim).toBe(pool); // at its share: its own entry
+            else expect(counts.get(victim)).toBe(Math.max(...counts.values())); // else the largest pool's
+            present.delete(gone[0]![0]);
+          }
+        }
+        expect(t.size).toBe(present.size);
+        const byPool = (p: string) => [...present.values()].filter((e) => e.pool === p).length;
+        for (const p of pools) expect(t.list(T0, { pool: p, limit: 1e9 })).toHaveLength(byPool(p));
+      }),
+      { seed: 46, numRuns: 40 },
+    );
+  });
+
   it('lists the `limit` entries that expire last, latest first', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.nat(1_000_000), { minLength: 1, maxLength: 500 }), fc.nat(20), fc.integer(), (times, limit, seed) => {
@@ -120,7 +171,7 @@ describe('AffinityTable against a Map', () => {
 
   it('sweeps exactly the expired entries', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(key, fc.nat(20)), { maxLength: 2000 }), fc.nat(20), fc.integer(), (pins, at, seed) => {
+      fc.property(fc.array(fc.tuple(key, fc.nat(20)), { maxLength: 2000, size: 'max' }), fc.nat(20), fc.integer(), (pins, at, seed) => {
         const t = new AffinityTable({ timeout: 1, maxEntries: 100_000, seed });
         const last = new Map<string, number>();
         for (const [k, s] of pins) {
