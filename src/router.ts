@@ -184,7 +184,7 @@ export class Router {
     let path: string;
     let search: string;
     try {
-      ({ path, search } = normalizeTarget(req.url!));
+      ({ path, search } = normalizeTarget(req.url!, { mergeSlashes: l.listen.mergeSlashes }));
     } catch (e) {
       if (!(e instanceof BadPath)) throw e;
       return sendError(res, 'SY_ERR_BAD_PATH', undefined, e.message);
@@ -211,7 +211,7 @@ export class Router {
     if (this.badFraming(req)) return reject(400, 'bad request');
     let t;
     try {
-      t = normalizeTarget(req.url!);
+      t = normalizeTarget(req.url!, { mergeSlashes: l.listen.mergeSlashes });
     } catch {
       return reject(400, 'bad request: invalid path encoding');
     }
