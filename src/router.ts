@@ -196,7 +196,7 @@ export class Router {
     let path: string;
     let search: string;
     try {
-      ({ path, search } = normalizeTarget(req.url!));
+      ({ path, search } = normalizeTarget(req.url!, { mergeSlashes: l.listen.mergeSlashes }));
     } catch (e) {
       if (!(e instanceof BadPath)) throw e;
       return sendError(res, 'SY_ERR_BAD_PATH', undefined, e.message);
@@ -236,7 +236,7 @@ export class Router {
     if (withBody !== undefined) return reject(errorResponse('SY_ERR_BAD_REQUEST', withBody));
     let t;
     try {
-      t = normalizeTarget(req.url!);
+      t = normalizeTarget(req.url!, { mergeSlashes: l.listen.mergeSlashes });
     } catch (e) {
       if (!(e instanceof BadPath)) throw e;
       return reject(errorResponse('SY_ERR_BAD_PATH', e.message));

@@ -123,7 +123,7 @@ function compileRoute(r: Route): CompiledRoute {
     checks.push({ field: 'method', test: (f) => methods.has(f.method), describe: `method in ${[...methods].join('|')}` });
   }
   if (m.host !== undefined) checks.push(globCheck('host', m.host, (f) => f.host, true));
-  if (m.path !== undefined) checks.push(globCheck('path', m.path, (f) => f.path, false));
+  if (m.path !== undefined) checks.push(globCheck('path', m.path, (f) => f.path, r.caseInsensitive));
   if (m.headers !== undefined) {
     for (const [k, want] of Object.entries(m.headers)) {
       const name = k.toLowerCase();
@@ -163,17 +163,28 @@ export class Matcher {
   private readonly bySegment = new Map<string, readonly CompiledRoute[]>();
   /** The routes a path whose first segment no route names can match. */
   private readonly anySegment: readonly CompiledRoute[];
+  /**
+   * Some route matches its path without regard to case: the index is then keyed by the
+   * upper-cased segment, the folding of the regex `i` flag that picomatch's `nocase` uses.
+   */
+  private readonly foldCase: boolean;
 
   constructor(routes: readonly Route[]) {
     this.routes = routes.map(compileRoute);
+    this.foldCase = routes.some((r) => r.caseInsensitive && r.match.path !== undefined);
     this.anySegment = this.routes.filter((r) => r.firstSegments === null);
-    const segs = new Set(this.routes.flatMap((r) => r.firstSegments ?? []));
-    for (const seg of segs) this.bySegment.set(seg, this.routes.filter((r) => r.firstSegments === null || r.firstSegments.includes(seg)));
+    const key = (seg: string) => (this.foldCase ? seg.toUpperCase() : seg);
+    const segs = new Set(this.routes.flatMap((r) => (r.firstSegments ?? []).map(key)));
+    for (const seg of segs) this.bySegment.set(seg, this.routes.filter((r) => r.firstSegments === null || r.firstSegments.some((s) => key(s) === seg)));
   }
 
   /** First route whose checks all hold; routes whose path globs cannot match this path's first segment are skipped. */
   match(f: RequestFacts): CompiledRoute | null {
-    const rs = this.bySegment.size === 0 ? this.routes : (this.bySegment.get(firstSegment(f.path)) ?? this.anySegment);
+    let rs = this.routes;
+    if (this.bySegment.size !== 0) {
+      const seg = firstSegment(f.path);
+      rs = this.bySegment.get(this.foldCase ? seg.toUpperCase() : seg) ?? this.anySegment;
+    }
     outer: for (let i = 0; i < rs.length; i++) {
       const cs = rs[i]!.checks;
       for (let j = 0; j < cs.length; j++) if (!cs[j]!.test(f)) continue outer;

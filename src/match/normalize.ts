@@ -1,5 +1,11 @@
-// Path normalisation (product.md, "path"): percent-decode unreserved characters, resolve dot
-// segments (RFC 3986 §5.2.4), keep duplicate slashes as sent. What is matched is what is forwarded.
+// Path policy (product.md, "Contract additions", path policy): applied once, before matching, to
+// the path that is then forwarded, so the backend receives exactly the path that was matched.
+// - percent-encoded unreserved characters are decoded (`%2e` → `.`, `%41` → `A`); other escapes
+//   stay, hex upper-cased;
+// - refused (BadPath → 400): `%2F`, `%5C` and raw `\` anywhere (a backend may read them as
+//   separators), control characters raw or encoded (`%00`), a `;` after a `.` or `..` segment
+//   (`/..;/`, Tomcat reads it as `..`), a fragment, a malformed escape;
+// - dot segments resolved (never above the root); repeated slashes merged unless mergeSlashes is false.
 
 export interface Target {
   /** Normalised path, always starting with "/" (or "*" for OPTIONS *). */
@@ -8,9 +14,12 @@ export interface Target {
   search: string;
 }
 
-export class BadPath extends Error {}
+export interface NormalizeOptions {
+  /** Merge `//` into `/` (listen.mergeSlashes, default true). */
+  mergeSlashes?: boolean;
+}
 
-const HEX = /^[0-9A-Fa-f]{2}$/;
+export class BadPath extends Error {}
 
 function isUnreserved(c: number): boolean {
   return (
@@ -19,52 +28,63 @@ function isUnreserved(c: number): boolean {
   );
 }
 
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
 /** Decode %XX of unreserved characters; upper-case the hex of the escapes that stay. */
 function decodeUnreserved(p: string): string {
   let out = '';
   let last = 0;
   for (let i = p.indexOf('%'); i !== -1; i = p.indexOf('%', i + 1)) {
-    const hex = p.slice(i + 1, i + 3);
-    if (!HEX.test(hex)) throw new BadPath(`invalid percent-encoding at offset ${i}`);
-    const c = parseInt(hex, 16);
-    out += p.slice(last, i) + (isUnreserved(c) ? String.fromCharCode(c) : '%' + hex.toUpperCase());
+    const hi = hexValue(p.charCodeAt(i + 1));
+    const lo = hexValue(p.charCodeAt(i + 2));
+    if (hi < 0 || lo < 0) throw new BadPath(`invalid percent-encoding at offset ${i}`);
+    const c = hi * 16 + lo;
+    if (c === 0x2f || c === 0x5c) throw new BadPath('encoded slash or backslash in path');
+    if (c < 0x20 || c === 0x7f) throw new BadPath('encoded control character in path');
+    out += p.slice(last, i) + (isUnreserved(c) ? String.fromCharCode(c) : p.slice(i, i + 3).toUpperCase());
     last = i + 3;
     i += 2;
   }
   return out + p.slice(last);
 }
 
-/** RFC 3986 remove_dot_segments over "/"-separated segments (empty segments are kept). */
-function removeDots(p: string): string {
+/** `.;x` or `..;x` (also with `%3B`): a dot segment with parameters, which Tomcat resolves. */
+function isDotWithParams(s: string): boolean {
+  let k = s.indexOf(';');
+  const e = s.indexOf('%3B');
+  if (k === -1 || (e !== -1 && e < k)) k = e;
+  if (k === -1) return false;
+  return k === 1 ? s.charCodeAt(0) === 0x2e : k === 2 && s.charCodeAt(0) === 0x2e && s.charCodeAt(1) === 0x2e;
+}
+
+/**
+ * Resolve dot segments over "/"-separated segments, never climbing above the root; with merge,
+ * empty segments (repeated slashes) are dropped, except a trailing one.
+ */
+function resolve(p: string, merge: boolean): string {
   const segs = p.split('/');
   const out: string[] = [];
   for (let i = 1; i < segs.length; i++) {
     const s = segs[i]!;
     const last = i === segs.length - 1;
+    if (s.charCodeAt(0) === 0x2e && isDotWithParams(s)) throw new BadPath('parameters on a dot segment');
     if (s === '.') {
       if (last) out.push('');
     } else if (s === '..') {
       out.pop();
       if (last) out.push('');
-    } else out.push(s);
+    } else if (s !== '' || last || !merge) out.push(s);
   }
   return '/' + out.join('/');
 }
 
-/**
- * An encoded slash or backslash that would form a dot segment once a backend decodes it
- * (`/img/..%2Fcgi-bin/x`) is a traversal attempt: refuse it rather than forward it.
- */
-function hidesDotSegment(p: string): boolean {
-  if (!/%2F|%5C/.test(p)) return false;
-  return p
-    .replace(/%2F|%5C|\\/g, '/')
-    .split('/')
-    .some((s) => s === '..' || s === '.');
-}
-
 /** Normalise a request-target. Throws BadPath for anything that must get 400. */
-export function normalizeTarget(raw: string): Target {
+export function normalizeTarget(raw: string, opts: NormalizeOptions = {}): Target {
+  const merge = opts.mergeSlashes !== false;
   let t = raw;
   if (t === '*') return { path: '*', search: '' };
   if (t.charCodeAt(0) !== 0x2f) {
@@ -77,12 +97,25 @@ export function normalizeTarget(raw: string): Target {
   const q = t.indexOf('?');
   let path = q === -1 ? t : t.slice(0, q);
   const search = q === -1 ? '' : t.slice(q);
-  const h = path.indexOf('#');
-  if (h !== -1) throw new BadPath('fragment in request-target');
-  // Fast path: nothing to decode and no dot segment.
-  if (path.indexOf('%') === -1 && path.indexOf('/.') === -1) return { path, search };
-  if (path.indexOf('%') !== -1) path = decodeUnreserved(path);
-  if (hidesDotSegment(path)) throw new BadPath('encoded slash forms a dot segment');
-  if (path.indexOf('/.') !== -1) path = removeDots(path);
-  return { path, search };
+  // One scan, no regex: refuse what is never allowed, note what needs rewriting.
+  let decode = false;
+  let segments = false;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c > 0x3b && c !== 0x5c && c !== 0x7f) continue; // letters and most punctuation
+    if (c === 0x2f) {
+      const n = path.charCodeAt(i + 1);
+      if (n === 0x2e || (n === 0x2f && merge)) segments = true; // "/." or "//"
+    } else if (c === 0x25) decode = true;
+    else if (c === 0x3b) segments = true;
+    else if (c === 0x5c) throw new BadPath('backslash in path');
+    else if (c === 0x23) throw new BadPath('fragment in request-target');
+    else if (c < 0x20 || c === 0x7f) throw new BadPath('control character in path');
+  }
+  if (decode) {
+    path = decodeUnreserved(path);
+    // a decoded "%2e" may form a dot segment; an escaped ";" may follow one
+    if (!segments) segments = path.indexOf('/.') !== -1 || path.indexOf('%3B') !== -1;
+  }
+  return segments ? { path: resolve(path, merge), search } : { path, search };
 }
