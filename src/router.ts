@@ -25,7 +25,7 @@ import { Exchange, type AccessRecord, type UpstreamResult } from './proxy/exchan
 import { clientFromXff } from './proxy/headers.js';
 import { checkRequest, type Rejection } from './proxy/request-check.js';
 import { sendError } from './proxy/respond.js';
-import { hasServed, inTurn } from './proxy/serial.js';
+import { afterAnswers, hasServed, inTurn } from './proxy/serial.js';
 import { UpgradeExchange } from './proxy/upgrade.js';
 import { errorResponse, plainResponse, upgradeBodyRefusal } from './proxy/upgrade-head.js';
 import { Upstreams } from './proxy/upstream.js';
@@ -284,7 +284,7 @@ export class Router {
         upgraded.add(socket);
         this.handleUpgrade(req, socket, head, lc, server);
       });
-      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => afterAnswers(socket, () => clientError(err, socket)));
       server.on('connection', (s: Socket) => {
         this.sockets.add(s);
         s.once('close', () => this.sockets.delete(s));

@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 export const MAX_QUEUED = 16;
 
 interface Waiting {
+  req: IncomingMessage;
   res: ServerResponse;
   run: () => void;
 }
@@ -22,6 +23,10 @@ interface Line {
   queue: Waiting[];
   /** More than MAX_QUEUED were sent: no further request on this connection is taken. */
   overflow: boolean;
+  /** Runs once the requests taken are answered (the parser's error reply, which ends the line). */
+  last: (() => void) | undefined;
+  /** The request in flight. */
+  current: IncomingMessage | undefined;
 }
 
 /** node:http's pause flag: set, the parser stops after the chunk in hand (node 20 _http_server). */
@@ -44,9 +49,14 @@ function next(this: LineResponse): void {
   const w = line.queue.shift();
   if (w === undefined) {
     line.busy = false;
+    line.current = undefined;
+    const last = line.last;
+    line.last = undefined;
+    last?.();
     return;
   }
   w.res.once('close', next);
+  line.current = w.req;
   if (line.queue.length === 0 && !line.overflow) resume(s);
   w.run();
 }
@@ -66,9 +76,10 @@ export function inTurn(req: IncomingMessage, res: ServerResponse, run: () => voi
   const s = req.socket as HttpSocket;
   (res as LineResponse)[SOCKET] = s;
   let line = s[LINE];
-  if (line === undefined) s[LINE] = line = { busy: false, queue: [], overflow: false };
+  if (line === undefined) s[LINE] = line = { busy: false, queue: [], overflow: false, last: undefined, current: undefined };
   if (!line.busy) {
     line.busy = true;
+    line.current = req;
     res.once('close', next);
     run();
     return true;
@@ -85,12 +96,27 @@ export function inTurn(req: IncomingMessage, res: ServerResponse, run: () => voi
     });
     return false;
   }
-  line.queue.push({ res, run });
+  line.queue.push({ req, res, run });
   if (s._paused !== true) {
     s._paused = true;
     s.pause();
   }
   return true;
+}
+
+/**
+ * Run `fn` once every request already taken on this connection is answered: node:http reports a
+ * parse error in what follows a pipelined request at once, and its reply must not overtake the
+ * answers before it.
+ */
+export function afterAnswers(socket: Socket, fn: () => void): void {
+  const line = (socket as HttpSocket)[LINE];
+  // an error inside the body of the request in flight ends that request too: reply at once
+  if (line === undefined || !line.busy || line.current?.complete === false) fn();
+  else {
+    line.overflow = true; // the connection ends with this reply: take nothing more
+    line.last = fn;
+  }
 }
 
 /** True once a request on this socket has been handed to inTurn. */

@@ -144,13 +144,16 @@ const paths: Case[] = [
   { name: '/public/..%2Fadmin/x', class: 'path', send: get('/public/..%2Fadmin/x'), expect: refused() },
   { name: '/public/%2e%2e%2fadmin/x', class: 'path', send: get('/public/%2e%2e%2fadmin/x'), expect: refused() },
   // %2F outside a dot segment is one segment: not /admin/**, and forwarded exactly as matched
-  { name: '/admin%2Fx', class: 'path', send: get('/admin%2Fx'), expect: at('public', 'GET /admin%2Fx HTTP/1.1') },
+  { name: '/admin%2Fx (encoded slash: a backend may read it as a separator)', class: 'path', send: get('/admin%2Fx'), expect: refused() },
+  { name: '/admin%2fx (lower-case hex)', class: 'path', send: get('/admin%2fx'), expect: refused() },
+  { name: '/admin;x/y (path parameter kept as sent)', class: 'path', send: get('/admin;x/y'), expect: at('public', 'GET /admin;x/y HTTP/1.1') },
   { name: '/ADMIN/x (case-sensitive route)', class: 'path', send: get('/ADMIN/x'), expect: at('public', 'GET /ADMIN/x HTTP/1.1') },
   { name: '/PRIVATE/x (caseInsensitive route)', class: 'path', send: get('/PRIVATE/x'), expect: at('admin', 'GET /PRIVATE/x HTTP/1.1') },
   { name: '/public/%2e%2e/admin/x resolves to /admin/x', class: 'path', send: get('/public/%2e%2e/admin/x'), expect: at('admin', 'GET /admin/x HTTP/1.1') },
   { name: '/admin/../public/x resolves to /public/x', class: 'path', send: get('/admin/../public/x'), expect: at('public', 'GET /public/x HTTP/1.1') },
   { name: '/admin/./x', class: 'path', send: get('/admin/./x'), expect: at('admin', 'GET /admin/x HTTP/1.1') },
-  { name: '/public/%00 kept encoded', class: 'path', send: get('/public/%00'), expect: at('public', 'GET /public/%00 HTTP/1.1') },
+  { name: '/public/%00 (encoded NUL)', class: 'path', send: get('/public/%00'), expect: refused() },
+  { name: '/public/%0d%0aX: y (encoded CRLF)', class: 'path', send: get('/public/%0d%0aX:%20y'), expect: refused() },
   { name: '/public/%zz invalid encoding', class: 'path', send: get('/public/%zz'), expect: refused() },
   { name: 'query kept as sent', class: 'path', send: get('/admin/x?a=/../b&c=%2F'), expect: at('admin', 'GET /admin/x?a=/../b&c=%2F HTTP/1.1') },
 ];
