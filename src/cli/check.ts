@@ -23,6 +23,19 @@ export function describeConfig(config: Config): string {
   return lines.join('\n');
 }
 
+/** Valid but risky settings, one line each (`check` prints them; they do not fail it). */
+export function configWarnings(config: Config): string[] {
+  const out: string[] = [];
+  const see = (l: Config['listen'][number], at: string) => {
+    if (l.acceptProxy === true) {
+      out.push(`${at}.acceptProxy: true lets any peer send a PROXY header and name any client address; list the balancers' CIDRs instead`);
+    }
+  };
+  config.listen.forEach((l, i) => see(l, config.listen.length === 1 ? 'listen' : `listen[${i}]`));
+  config.tcp.forEach((t, i) => see(t.listen, `tcp[${i}].listen`));
+  return out;
+}
+
 export interface BoundSocket {
   /** Config key, e.g. `listen[1]`, `tcp[0].listen`, `admin`. */
   at: string;

@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 import { importConfig } from '../config/load.js';
 import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
-import { addressClashes, boundSockets, describeConfig } from './check.js';
+import { addressClashes, boundSockets, configWarnings, describeConfig } from './check.js';
 import { formatExplanation } from './explain.js';
 import { start } from './start.js';
 import { registerAdm } from './adm.js';
@@ -52,7 +52,8 @@ program
     // clashes that only show once host names are resolved (validation compares the strings)
     const clashes = addressClashes(await boundSockets(config));
     if (clashes.length > 0) throw new ConfigError(clashes, o.config);
-    process.stdout.write(`${o.config}: OK\n\n${describeConfig(config)}\n`);
+    const warnings = configWarnings(config).map((w) => `warning: ${w}\n`).join('');
+    process.stdout.write(`${o.config}: OK\n${warnings}\n${describeConfig(config)}\n`);
   });
 
 program

@@ -61,6 +61,17 @@ export default {
     expect(r.out).toContain('OK');
     expect(r.out).toMatch(/1\. images\s+→ images/);
     expect(r.out).toContain('http://127.0.0.1:9202');
+    expect(r.out).not.toContain('warning');
+  });
+
+  it('check warns (and still passes) when a listener accepts a PROXY header from any peer', async () => {
+    const open = file('open-proxy.config.ts', `export default {
+  listen: { host: '127.0.0.1', port: 0, acceptProxy: true }, admin: false,
+  pools: { web: { scheduler: 'rr', backends: ['http://127.0.0.1:9101'] } }, routes: [{ pool: 'web' }],
+};`);
+    const r = await run(['check', '-c', open]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/warning: listen\.acceptProxy: true lets any peer send a PROXY header/);
   });
 
   it('explain names the route, pool, MIME type and its source, and the backend', async () => {
