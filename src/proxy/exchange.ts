@@ -17,7 +17,7 @@ import type { AffinityInput } from '../affinity/core.js';
 import { decide } from './decide.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { sendError } from './respond.js';
-import { CONNECT_FAILURES } from './upstream.js';
+import { IDEMPOTENT, upstreamFailure } from './upstream.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
 import type { Limits } from '../config/normalized.js';
 import { BodyError, guardedBody } from './body.js';
@@ -31,7 +31,6 @@ function onResponseClose(this: ServerResponse): void {
   ex?.onClientClose();
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /**
  * Uploads in flight per backend and client address. One client may stream request bodies over at
@@ -288,11 +287,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.res.destroy(err);
       return;
     }
-    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-    const connect = CONNECT_FAILURES.has(code);
-    this.settle(timeout ? 'timeout' : connect ? 'connect' : 'reset');
-    this.error = timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET';
-    if (!timeout && connect && !this.hasBody && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
+    const f = upstreamFailure(code, code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT');
+    this.settle(f.result);
+    this.error = f.error;
+    if (f.retryable && !this.hasBody && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
       (this.avoid ??= new Set()).add(this.lastId!);
       this.attempt();
       return;

@@ -20,7 +20,7 @@ import type { PickContext } from '../schedulers/types.js';
 import { decide } from './decide.js';
 import type { UpstreamResult } from './exchange.js';
 import { requestHeaders } from './headers.js';
-import { CONNECT_FAILURES } from './upstream.js';
+import { IDEMPOTENT, upstreamFailure } from './upstream.js';
 import { errorResponse, framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
 
 /** The contract's `pools.<name>.tls` (product.md); read when the config provides it. */
@@ -31,7 +31,6 @@ export interface UpstreamTls {
   rejectUnauthorized?: boolean;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 /** Bytes of a backend's response head we accept (node's HTTP parser enforces it). */
 const MAX_RESPONSE_HEAD = 16 * 1024;
 
@@ -208,11 +207,10 @@ export class UpgradeExchange {
     clearTimeout(this.timer);
     if (this.status !== 0 || this.backend === null) return; // answered already, or client gone
     const code = err.code ?? '';
-    const timeout = code === 'SY_TIMEOUT';
-    const connect = CONNECT_FAILURES.has(code);
-    this.settle(timeout ? 'timeout' : connect ? 'connect' : 'reset');
-    this.error = timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET';
-    if (!timeout && connect && !this.released && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
+    const f = upstreamFailure(code, code === 'SY_TIMEOUT');
+    this.settle(f.result);
+    this.error = f.error;
+    if (f.retryable && !this.released && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
       (this.avoid ??= new Set()).add(this.lastId!);
       this.attempt();
       return;

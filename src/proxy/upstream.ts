@@ -2,6 +2,8 @@
 // a backend's response straight into the client response with back-pressure.
 import { buildConnector, Pool, type Dispatcher } from 'undici';
 import { dropInterim100 } from './interim.js';
+import type { ErrorCode } from '../errors.js';
+import type { UpstreamResult } from './exchange.js';
 import type { BackendState } from '../pools/backend.js';
 
 /** Pool sizing, chosen by measurement (bench/README.md, "Pool sizing"). */
@@ -87,5 +89,21 @@ export const CONNECT_FAILURES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
 ]);
+
+/** Methods a request may be retried with on another backend (when no byte came back). */
+export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * What a failed attempt means, from its error code: the result passive health checks count, the
+ * error the client gets, and whether it may be retried elsewhere (a connect failure, not a timeout).
+ */
+export function upstreamFailure(code: string, timeout: boolean): { result: UpstreamResult; error: ErrorCode; retryable: boolean } {
+  const connect = CONNECT_FAILURES.has(code);
+  return {
+    result: timeout ? 'timeout' : connect ? 'connect' : 'reset',
+    error: timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET',
+    retryable: !timeout && connect,
+  };
+}
 
 export type DispatchOptions = Dispatcher.DispatchOptions;
