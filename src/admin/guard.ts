@@ -1,4 +1,4 @@
-// Who may use the admin server (product.md "Admin" and its contract additions): a Host allow-list
+// Who may use the admin server (docs/security.md#admin-server): a Host allow-list
 // against DNS rebinding, an Origin check and JSON-only mutations against cross-site requests, and
 // the token on every route that is not on the public allow-list. Pure decisions: server.ts feeds
 // them a request's headers and whether the route fastify matched is public.

@@ -1,4 +1,4 @@
-// The admin REST API's routes (product.md "Admin"); every input and output has a schema.
+// The admin REST API's routes (docs/admin.md#admin-api); every input and output has a schema.
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';

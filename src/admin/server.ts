@@ -1,5 +1,5 @@
 // The admin server: REST API, server-sent events, /metrics and the dashboard (public/), on
-// loopback by default. See product.md "Admin".
+// loopback by default. See docs/admin.md.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

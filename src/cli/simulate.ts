@@ -1,4 +1,4 @@
-// `switchyard simulate`: replay a Zipf workload (W1 by default, schedulers.md §20) or a
+// `switchyard simulate`: replay a Zipf workload (W1 by default, docs/simulator.md#reference-model) or a
 // Common/Combined Log Format access log through registered schedulers on the LARD cluster model.
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
