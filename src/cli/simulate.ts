@@ -124,7 +124,7 @@ export function runSimulate(f: SimulateFlags, log: (msg: string) => void = (m) =
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('replay a Zipf workload (default: W1 of schedulers.md §20) or an access log through schedulers on a modelled cluster of LRU caches; print hit ratio, balance, throughput and remapping')
+    .description('replay a Zipf workload (default: workload W1, docs/simulator.md) or an access log through schedulers on a modelled cluster of LRU caches; print hit ratio, balance, throughput and remapping')
     .option('--schedulers <list>', `comma-separated; parameters as name:key=value (e.g. chbl:balanceFactor=2) (default: ${DEFAULT_SCHEDULERS})`)
     .option('--backends <n>', 'backends N, or a list to sweep (e.g. 1,2,4,8,16)', '8')
     .option('--alpha <a>', 'Zipf exponent', String(W1.alpha))
