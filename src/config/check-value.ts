@@ -74,6 +74,9 @@ const FORMATS: Record<string, (s: string) => string | undefined> = {
   method: (s) => (/^[A-Za-z!#$%&'*+.^_`|~0-9-]+$/.test(s) ? undefined : `must be an HTTP method name, got ${q(s)}`),
 };
 
+/** Problems a format found: a union keeps their message instead of its own type message. */
+const formatProblems = new WeakSet<Problem>();
+
 export interface CheckOptions {
   /** Object keys accepted here without being checked (scheduler parameters beside pool keys). */
   alsoKeys?: readonly string[];
@@ -89,7 +92,7 @@ export function checkValue(schema: TSchema, value: unknown, at: string, problems
   }
   const fail = (message: string): unknown => {
     problems.push({ path: at, message: schema.errorMessage ? `${schema.errorMessage}, got ${q(value)}` : message });
-    return schema.default === undefined ? undefined : structuredClone(schema.default);
+    return schema.default === undefined ? undefined : checkValue(schema, structuredClone(schema.default), at, []);
   };
   switch (schema[Kind]) {
     case 'Integer':
@@ -111,7 +114,9 @@ export function checkValue(schema: TSchema, value: unknown, at: string, problems
       if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) return fail(`must match ${schema.pattern}, got ${q(value)}`);
       const bad = schema.format === undefined ? undefined : FORMATS[schema.format as string]?.(value);
       if (bad !== undefined) {
-        problems.push({ path: at, message: bad });
+        const p = { path: at, message: bad };
+        formatProblems.add(p);
+        problems.push(p);
         return schema.default;
       }
       return value;
@@ -127,12 +132,8 @@ export function checkValue(schema: TSchema, value: unknown, at: string, problems
       if (schema.minItems !== undefined && value.length < schema.minItems) {
         problems.push({ path: at, message: schema.minItemsMessage ?? 'must not be an empty list' });
       }
-      const out: unknown[] = [];
-      value.forEach((item, i) => {
-        const c = checkValue(schema.items as TSchema, item, `${at}[${i}]`, problems);
-        if (c !== undefined) out.push(c);
-      });
-      return out;
+      // positions are kept (a bad item becomes undefined) so that paths and indexes agree
+      return value.map((item, i) => checkValue(schema.items as TSchema, item, `${at}[${i}]`, problems));
     }
     case 'Record': {
       if (!isObj(value)) return fail('must be an object');
@@ -183,7 +184,7 @@ function checkUnion(schema: TSchema, value: unknown, at: string, problems: Probl
   const own: Problem[] = [];
   const c = checkValue(m, value, at, own);
   if (own.length === 0) return c;
-  if (schema.errorMessage) return fail('');
+  if (schema.errorMessage && own.some((p) => !formatProblems.has(p))) return fail('');
   problems.push(...own);
   return schema.default;
 }
