@@ -152,7 +152,7 @@ export const RouteSchema = Type.Object({
 
 export const TcpServiceSchema = Type.Object({
   name: Type.Optional(Type.String({ description: 'name (default: tcp<index>)' })),
-  listen: Type.Object(listenSchema(0).properties, { errorMessage: "must be an object like { host: '0.0.0.0', port: 0 }" }),
+  listen: Type.Object(listenSchema(0).properties, { errorMessage: "must be an object like { host: '0.0.0.0', port: 0 }", description: 'the listener: the keys of `listen`, port 0 by default' }),
   pool: Type.String({ errorMessage: 'must name a pool', description: 'pool of tcp:// backends' }),
   idleTimeout: int(1, 900_000, 'ms without traffic before an established connection is cut'),
   finTimeout: int(1, 120_000, 'ms a half-closed connection may stay idle'),

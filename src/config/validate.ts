@@ -84,7 +84,14 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
   }
   // With an unknown scheduler, any scheduler's parameter may stand beside it.
   const alsoKeys = def ? def.params : [...new Set(schedulerNames().flatMap((n) => getScheduler(n)!.params))];
+  const before = problems.length;
   const p = checkValue(PoolSchema, raw, at, problems, { alsoKeys }) as Filled<Static<typeof PoolSchema>> & Obj | undefined;
+  // a parameter of another scheduler: say whose
+  for (const x of problems.slice(before)) {
+    const key = x.path.slice(at.length + 1);
+    const owners = schedulerNames().filter((n) => getScheduler(n)!.params.includes(key));
+    if (x.message.startsWith('unknown key') && owners.length > 0) x.message += ` (${key} is a parameter of ${owners.join(', ')})`;
+  }
   if (p === undefined) return undefined;
   const rawParams: Record<string, unknown> = {};
   for (const k of def?.params ?? []) if (p[k] !== undefined) rawParams[k] = p[k];
