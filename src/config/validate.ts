@@ -58,28 +58,28 @@ export function parseHashKey(s: string): N.HashKeySpec | undefined {
 
 function health(problems: Problem[], h: Filled<Static<typeof HealthSchema>> | undefined, at: string): N.Health | undefined {
   if (h === undefined) return undefined;
-  let expect: [number, number][] = [[200, 399]];
-  if (Array.isArray(h.expect)) expect = h.expect.map((c) => [c, c]);
-  else if (typeof h.expect === 'string') {
-    const [lo, hi] = h.expect.split('-').map(Number) as [number, number];
-    if (lo > hi) problems.push({ path: `${at}.expect`, message: `range ${q(h.expect)} is empty` });
-    expect = [[lo, hi]];
-  }
+  // a list of codes, or a range (the schema's default is one)
+  const expect: [number, number][] = Array.isArray(h.expect)
+    ? h.expect.map((c) => [c, c])
+    : [h.expect.split('-').map(Number) as [number, number]];
+  if (expect.some(([lo, hi]) => lo > hi)) problems.push({ path: `${at}.expect`, message: `range ${q(h.expect)} is empty` });
   return {
     type: h.type, path: h.path, expect, interval: h.interval, timeout: h.timeout ?? Math.min(1000, h.interval),
     rise: h.rise, fall: h.fall, host: h.host, initial: h.initial,
   };
 }
 
+const DEFAULT_SCHEDULER = PoolSchema.properties.scheduler.default as string;
+
 /** All scheduler names and aliases, for suggestions. */
 const allNames = () => schedulerNames().flatMap((n) => [n, ...(getScheduler(n)!.aliases ?? [])]);
 
 function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean): N.Pool | undefined {
   const at = `pools.${name}`;
-  const schedName = isObj(raw) ? raw.scheduler ?? 'wlc' : 'wlc';
+  const schedName = (isObj(raw) ? raw.scheduler : undefined) ?? DEFAULT_SCHEDULER;
   const def = typeof schedName === 'string' ? getScheduler(schedName) : undefined;
   if (typeof schedName === 'string' && !def) {
-    const near = typeof schedName === 'string' ? closest(schedName, allNames()) : undefined;
+    const near = closest(schedName, allNames());
     problems.push({ path: `${at}.scheduler`, message: `unknown scheduler ${q(schedName)}; expected one of ${schedulerNames().join(', ')}${near ? `; did you mean '${near}'?` : ''}` });
   }
   // With an unknown scheduler, any scheduler's parameter may stand beside it.
@@ -121,7 +121,7 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
   const outlier = p.outlier as Filled<typeof p.outlier>;
   return {
     name,
-    scheduler: def?.name ?? 'wlc',
+    scheduler: def?.name ?? DEFAULT_SCHEDULER,
     params,
     rawParams,
     hashKey,
