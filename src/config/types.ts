@@ -1,146 +1,45 @@
-// The user-facing configuration (routes.config.ts). Every key is part of the contract in
-// docs/configuration.md; validate.ts checks each of them and names the key path of every problem.
+// The user-facing configuration (routes.config.ts), derived from the one schema in schema.ts:
+// the types here cannot disagree with what validate.ts accepts or docs/configuration.md lists.
+import type { Static } from '@sinclair/typebox';
+import type * as S from './schema.js';
+import type { schedulerMap } from './scheduler-map.js';
 
-export interface ListenLimits {
-  /** ms for the whole request header block (default 10000). */
-  headersTimeout?: number;
-  /** ms for the whole request (default 300000). */
-  requestTimeout?: number;
-  /** ms an idle keep-alive connection is kept (default 5000). */
-  keepAliveTimeout?: number;
-  /** bytes of request headers (default 16384; larger gets 431). */
-  maxHeaderSize?: number;
-  /** concurrent client connections (default 10000). */
-  maxConnections?: number;
-  /** ms of silence allowed between two reads of a request body (default 30000; past it 408). */
-  bodyTimeout?: number;
-  /** bytes of request body (default: no limit; larger gets 413 before anything is forwarded). */
-  maxBodySize?: number;
-  /** request header fields (default 100; more gets 431). */
-  maxHeaderCount?: number;
-}
+export type ListenLimits = Static<typeof S.LimitsSchema>;
+export type ListenConfig = Static<typeof S.ListenSchema>;
+export type AdminConfig = Static<typeof S.AdminSchema>;
+export type AffinityConfig = Static<typeof S.AffinitySchema>;
+export type HealthConfig = Static<typeof S.HealthSchema>;
+export type OutlierConfig = Static<typeof S.OutlierSchema>;
+export type BackendConfig = Exclude<Static<typeof S.BackendSchema>, string>;
+export type AffinityMode = Static<typeof S.AffinityModeSchema>;
+export type MatchConfig = Static<typeof S.MatchSchema>;
+export type HeaderMatch = NonNullable<MatchConfig['headers']>[string];
+export type LogConfig = Static<typeof S.LogSchema>;
 
-export interface ListenConfig {
-  host?: string;
-  port: number;
-  limits?: ListenLimits;
-  /** Keep and append X-Forwarded-* when true, or when the peer is inside one of these CIDRs. */
-  trustProxy?: boolean | string[];
-  /**
-   * Expect a PROXY protocol v1/v2 header from an L4 balancer in front: `true` (any sender) or the
-   * CIDRs of the balancers allowed to send one; connections from other peers are closed.
-   */
-  acceptProxy?: boolean | string[];
-  /** Forward header names containing `_` (default false: they are dropped). */
-  allowUnderscoreHeaders?: boolean;
-  /** Merge repeated slashes in the path before matching and forwarding (default true). */
-  mergeSlashes?: boolean;
-}
+type Flat<T> = { [K in keyof T]: T[K] };
+type Schedulers = typeof schedulerMap;
+/** A scheduler name or alias (`switchyard check` lists them). */
+export type SchedulerName = keyof Schedulers;
+/** The parameters a scheduler accepts beside `scheduler`, all optional. */
+export type SchedulerParams<N extends SchedulerName> =
+  ReturnType<Schedulers[N]['parse']> extends infer P ? (P extends object ? Partial<P> : {}) : never;
 
-export interface AdminConfig {
-  host?: string;
-  port?: number;
-  token?: string | undefined;
-  /** Host header values (names or addresses, without port) accepted besides loopback ones. */
-  allowedHosts?: string[];
-}
+type PoolKeys = Omit<Static<typeof S.PoolSchema>, 'scheduler'>;
+/** A pool: its own keys, `scheduler`, and that scheduler's parameters (no others). */
+export type PoolConfig =
+  | { [N in SchedulerName]: Flat<PoolKeys & { scheduler: N } & SchedulerParams<N>> }[SchedulerName]
+  | Flat<PoolKeys & { scheduler?: undefined }>;
 
-export interface AffinityConfig {
-  /** Seconds a persistence template lives after its last use (default 300). */
-  timeout?: number;
-  /** Client address prefix length for templates (default 32 / 128). */
-  netmask?: number;
-  /** Table bound; at the bound the entries unused longest go first (CLOCK, ≈ LRU; default 1_000_000). */
-  maxEntries?: number;
-  /** 'memory' (default) or a redis:// URL shared by several instances. */
-  store?: string;
-  /** Key for signing affinity cookies (default: random per process, or shared through the store). */
-  cookieSecret?: string;
-  expireQuiescentTemplate?: boolean;
-}
+type RouteKeys = Static<typeof S.RouteSchema>;
+export type RouteConfig<P extends string = string> = Flat<Omit<RouteKeys, 'pool'> & { pool: P }>;
 
-export interface HealthConfig {
-  type?: 'http' | 'tcp';
-  path?: string;
-  /** Status codes (list) or a range string like '200-399'. */
-  expect?: number[] | string;
-  interval?: number;
-  timeout?: number;
-  rise?: number;
-  fall?: number;
-  host?: string;
-  /** State of a backend before its first checks: 'up' (default) or 'down' (needs `rise` passes). */
-  initial?: 'up' | 'down';
-}
+type TcpKeys = Static<typeof S.TcpServiceSchema>;
+export type TcpServiceConfig<P extends string = string> = Flat<Omit<TcpKeys, 'pool'> & { pool: P }>;
 
-export interface BackendConfig {
-  url: string;
-  weight?: number;
-}
-
-export type AffinityMode = 'none' | 'connection' | 'client' | 'cookie' | { header: string };
-
-export interface PoolConfig {
-  scheduler?: string;
-  backends: (string | BackendConfig)[];
-  /** 'path' | 'url' | 'client-ip' | 'header:<name>' | 'cookie:<name>' */
-  hashKey?: string;
-  /** ms to wait for response headers (default 30000). */
-  timeout?: number;
-  /** ms to connect (default 2000). */
-  connectTimeout?: number;
-  /** retries on another backend (default 2). */
-  retries?: number;
-  learnMime?: boolean;
-  affinity?: AffinityMode;
-  health?: HealthConfig;
-  /** ms over which a new or recovered backend's weight ramps up (default 0: off). */
-  slowStart?: number;
-  /** PROXY protocol header sent to backends. */
-  sendProxy?: 'v1' | 'v2';
-  /** Scheduler parameters sit beside `scheduler` (balanceFactor, tLow, tHigh, tableSize, …). */
-  [param: string]: unknown;
-}
-
-export type HeaderMatch = string | RegExp | boolean;
-
-export interface MatchConfig {
-  path?: string | string[];
-  mime?: string | string[];
-  headers?: Record<string, HeaderMatch>;
-  method?: string | string[];
-  host?: string | string[];
-  query?: Record<string, string | RegExp>;
-}
-
-export interface RouteConfig {
-  name?: string;
-  match?: MatchConfig;
-  pool: string;
-  /** Match `match.path` globs without regard to case (default false: case-sensitive). */
-  caseInsensitive?: boolean;
-}
-
-export interface TcpServiceConfig {
-  name?: string;
-  listen: ListenConfig;
-  pool: string;
-  /** ms without traffic before an established connection is cut (default 900000, IPVS tcp). */
-  idleTimeout?: number;
-  /** ms a half-closed connection may stay idle (default 120000, IPVS tcpfin). */
-  finTimeout?: number;
-}
-
-export interface SwitchyardConfig {
-  listen?: ListenConfig | ListenConfig[];
-  admin?: AdminConfig | false;
-  affinity?: AffinityConfig;
-  /** Infer MIME from backends' answers for all pools (default false). */
-  learnMime?: boolean;
-  /** node:cluster workers: 'auto' (one per core) or a number (default 1: no cluster). */
-  workers?: 'auto' | number;
-  log?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; access?: boolean };
-  pools: Record<string, PoolConfig>;
-  routes: RouteConfig[];
-  tcp?: TcpServiceConfig[];
-}
+type TopKeys = Static<typeof S.ConfigSchema>;
+/** A whole config; P is the pools' names, which routes and tcp services must name. */
+export type SwitchyardConfig<P extends string = string> = Flat<Omit<TopKeys, 'pools' | 'routes' | 'tcp'> & {
+  pools: Record<P, PoolConfig>;
+  routes: RouteConfig<NoInfer<P>>[];
+  tcp?: TcpServiceConfig<NoInfer<P>>[];
+}>;

@@ -4,18 +4,23 @@
 // in-flight total and W the sum of eligible weights. balanceFactor 0 = plain ring hash.
 import { murmur3 } from './hash.js';
 import { locate, positionsOf } from './locate.js';
-import { num } from './params.js';
+import { declareParams, int, num } from './params.js';
 import { buildRing, ringStart, type Ring } from './ring.js';
 import { wlcSelect } from './select.js';
 import { prebuilt } from './prebuilt.js';
 import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 
-export interface ChblParams {
-  /** c; 0 disables the bound; otherwise > 1 (default 1.25). */
-  balanceFactor: number;
-  /** Ring points per backend of mean weight (default 1024). */
-  minRingSize: number;
-}
+const chblParams = declareParams({
+  balanceFactor: num(1.25, 'c: a backend takes at most ⌈c · mean load⌉ requests in flight; 0 disables the bound, otherwise > 1', { minimum: 0 }),
+  minRingSize: int(1024, 'ring points per backend of mean weight', { minimum: 1, maximum: 65_536 }),
+}, (p, at, problems) => {
+  if (p.balanceFactor > 0 && p.balanceFactor <= 1) {
+    problems.push({ path: `${at}.balanceFactor`, message: `must be 0 (no bound) or greater than 1, got ${p.balanceFactor}` });
+    return { ...p, balanceFactor: 1.25 };
+  }
+  return p;
+});
+export type ChblParams = ReturnType<typeof chblParams.parse>;
 
 interface State {
   ring: Ring;
@@ -139,16 +144,7 @@ export const chbl: SchedulerDef<ChblParams> = {
   name: 'chbl',
   family: 'locality',
   hashing: true,
-  params: ['balanceFactor', 'minRingSize'],
-  parse(raw, at, problems) {
-    let balanceFactor = num(raw, 'balanceFactor', at, problems, 1.25, { min: 0 });
-    if (balanceFactor > 0 && balanceFactor <= 1) {
-      problems.push({ path: `${at}.balanceFactor`, message: `must be 0 (no bound) or greater than 1, got ${balanceFactor}` });
-      balanceFactor = 1.25;
-    }
-    const minRingSize = num(raw, 'minRingSize', at, problems, 1024, { min: 1, max: 65_536, integer: true });
-    return { balanceFactor, minRingSize };
-  },
+  ...chblParams,
   create(params) {
     const c = params.balanceFactor > 0 ? fraction(params.balanceFactor) : null;
     return {

@@ -1,14 +1,15 @@
 // dh — IPVS destination hashing (docs/schedulers.md#dh-destination-hashing): 2^tableBits buckets, bucket i owned by the
 // i-th available backend cyclically (weights ignored); the owner or nothing (no fallback).
 import { addrToU32, ipvsBucket, murmur3 } from './hash.js';
-import { num } from './params.js';
+import { declareParams, int } from './params.js';
 import { wlcSelect } from './select.js';
 import { eligible, type BackendView, type SchedulerDef } from './types.js';
 import { availableIndexes, idsOf } from './util.js';
 
-export interface DhParams {
-  tableBits: number;
-}
+const dhParams = declareParams({
+  tableBits: int(8, 'log2 of the hash table size', { minimum: 1, maximum: 20 }),
+});
+export type DhParams = ReturnType<typeof dhParams.parse>;
 
 interface State {
   /** bucket → index in the backend list; -1 = no backend */
@@ -34,8 +35,7 @@ export const dh: SchedulerDef<DhParams> = {
   name: 'dh',
   family: 'locality',
   hashing: true,
-  params: ['tableBits'],
-  parse: (raw, at, problems) => ({ tableBits: num(raw, 'tableBits', at, problems, 8, { integer: true, min: 1, max: 20 }) }),
+  ...dhParams,
   create: (p) => ({
     init: (backends) => build(backends, p.tableBits),
     pick(ctx, backends, s) {

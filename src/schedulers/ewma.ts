@@ -1,17 +1,16 @@
 // ewma — peak EWMA (Finagle / Linkerd, docs/schedulers.md#ewma-peak-ewma): per-backend RTT estimate that jumps up to
 // any higher observation and decays exp(−Δt/τ) otherwise; p2c on cost × (pending + 1) / weight.
 // Two distinct eligible backends are drawn uniformly (Finagle); weights enter through the score.
-import { num } from './params.js';
+import { declareParams, num } from './params.js';
 import { buildAlias, drawDistinct, type AliasTable } from './sample.js';
 import type { BackendView, SchedulerDef } from './types.js';
 import { seedFrom } from './util.js';
 
-export interface EwmaParams {
-  /** τ in seconds */
-  decay: number;
-  /** initial cost of a backend, ms */
-  defaultRtt: number;
-}
+const ewmaParams = declareParams({
+  decay: num(10, 'τ, seconds: how fast old response times are forgotten', { minimum: 0.001 }),
+  defaultRtt: num(30, 'initial cost of a backend, ms', { minimum: 0 }),
+});
+export type EwmaParams = ReturnType<typeof ewmaParams.parse>;
 
 export interface Estimate {
   cost: number;
@@ -35,11 +34,7 @@ export const ewma: SchedulerDef<EwmaParams> = {
   name: 'ewma',
   family: 'dynamic',
   hashing: false,
-  params: ['decay', 'defaultRtt'],
-  parse: (raw, at, problems) => ({
-    decay: num(raw, 'decay', at, problems, 10, { min: 0.001 }),
-    defaultRtt: num(raw, 'defaultRtt', at, problems, 30, { min: 0 }),
-  }),
+  ...ewmaParams,
   create: (p, rng) => {
     const tau = p.decay * 1000;
     const drawn: BackendView[] = [];

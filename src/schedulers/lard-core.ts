@@ -2,39 +2,31 @@
 // normalised loads, the T_low / T_high / 2·T_high reassignment trigger, least-loaded choice with
 // rendezvous-hash ties, the admission bound S, and a bounded target map (LRU + TTL).
 import { fmix32, murmur3 } from './hash.js';
-import { num } from './params.js';
+import { declareParams, int, num, Type } from './params.js';
 import { positionsOf } from './locate.js';
 import { eligible, type BackendView, type PickContext, type Problem, type Scheduler } from './types.js';
 
-export interface LardParams {
-  tLow: number;
-  tHigh: number;
-  /** 'auto' = S = (N−1)·T_high + T_low − 1; a number; false = no bound */
-  admission: 'auto' | number | false;
-  /** most targets remembered (LRU beyond) */
-  maxTargets: number;
-  /** seconds a target may stay unused before it is forgotten */
-  targetTtl: number;
+/** lard's parameters; lard-r adds replicaTtl. */
+export const lardParamProps = {
+  tLow: num(25, 'T_low: a load (in flight per unit of weight) below which a backend is underused', { minimum: 0 }),
+  tHigh: num(65, 'T_high: a load above which a target moves when another backend is below T_low (at 2·T_high, always); > tLow', { minimum: 1 }),
+  admission: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1 }), Type.Literal(false)], {
+    default: 'auto', errorMessage: "must be 'auto', a positive integer or false",
+    description: "bound S on requests in flight at the pool: 'auto' = (N−1)·T_high + T_low − 1, a number, or false (none)",
+  }),
+  maxTargets: int(100_000, 'most targets remembered (least recently used out first)', { minimum: 1 }),
+  targetTtl: num(86_400, 'seconds a target may stay unused before it is forgotten', { minimum: 1 }),
+};
+
+/** tHigh must exceed tLow. */
+export function refineLard<P extends { tLow: number; tHigh: number }>(p: P, at: string, problems: Problem[]): P {
+  if (p.tLow < p.tHigh) return p;
+  problems.push({ path: `${at}.tHigh`, message: `must be greater than tLow (${p.tLow}), got ${p.tHigh}` });
+  return { ...p, tHigh: Math.max(65, p.tLow + 1) };
 }
 
-export function parseLard(raw: Readonly<Record<string, unknown>>, at: string, problems: Problem[]): LardParams {
-  const tLow = num(raw, 'tLow', at, problems, 25, { min: 0 });
-  let tHigh = num(raw, 'tHigh', at, problems, 65, { min: 1 });
-  if (tLow >= tHigh) {
-    problems.push({ path: `${at}.tHigh`, message: `must be greater than tLow (${tLow}), got ${tHigh}` });
-    tHigh = Math.max(65, tLow + 1);
-  }
-  let admission: LardParams['admission'] = 'auto';
-  const a = raw.admission;
-  if (a === false) admission = false;
-  else if (typeof a === 'number' && Number.isInteger(a) && a >= 1) admission = a;
-  else if (a !== undefined && a !== 'auto') {
-    problems.push({ path: `${at}.admission`, message: `must be 'auto', a positive integer or false, got ${JSON.stringify(a)}` });
-  }
-  const maxTargets = num(raw, 'maxTargets', at, problems, 100_000, { min: 1, integer: true });
-  const targetTtl = num(raw, 'targetTtl', at, problems, 86_400, { min: 1 });
-  return { tLow, tHigh, admission, maxTargets, targetTtl };
-}
+export const lardParams = declareParams(lardParamProps, refineLard);
+export type LardParams = ReturnType<typeof lardParams.parse>;
 
 /** S for the current backends (LARD's bound on requests outstanding at the pool). */
 export function admissionLimit(p: LardParams, backends: readonly BackendView[]): number | undefined {

@@ -4,16 +4,17 @@
 // loaded member. With no trigger it decides exactly like lard.
 import { murmur3 } from './hash.js';
 import {
-  lardScheduler, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams, type LardState,
+  lardParamProps, lardScheduler, lardTrigger, leastLoaded, lookup, refineLard, remember, scaleOf, type LardState,
 } from './lard-core.js';
 import { locate } from './locate.js';
-import { num } from './params.js';
+import { declareParams, num } from './params.js';
 import { available, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 
-export interface LardRParams extends LardParams {
-  /** K, seconds a multi-member set must stay unchanged before it shrinks (paper: 20). */
-  replicaTtl: number;
-}
+const lardRParams = declareParams({
+  ...lardParamProps,
+  replicaTtl: num(20, 'K, seconds a multi-member server set must stay unchanged before it shrinks', { minimum: 0 }),
+}, refineLard);
+export type LardRParams = ReturnType<typeof lardRParams.parse>;
 
 interface Entry {
   /** member ids in the order they were added */
@@ -98,10 +99,6 @@ export const lardR: SchedulerDef<LardRParams> = {
   name: 'lard-r',
   family: 'locality',
   hashing: true,
-  params: ['tLow', 'tHigh', 'replicaTtl', 'admission', 'maxTargets', 'targetTtl'],
-  parse(raw, at, problems) {
-    const base = parseLard(raw, at, problems);
-    return { ...base, replicaTtl: num(raw, 'replicaTtl', at, problems, 20, { min: 0 }) };
-  },
+  ...lardRParams,
   create: (params) => lardScheduler(params, pick),
 };

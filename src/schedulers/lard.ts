@@ -3,7 +3,7 @@
 // T_high while another is below T_low, or reaches 2·T_high. The router admits at most S requests.
 import { murmur3 } from './hash.js';
 import {
-  lardScheduler, lardTrigger, leastLoaded, lookup, parseLard, remember, scaleOf, type LardParams, type LardState,
+  lardParams, lardScheduler, lardTrigger, leastLoaded, lookup, remember, scaleOf, type LardParams, type LardState,
 } from './lard-core.js';
 import { locate } from './locate.js';
 import { eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
@@ -35,7 +35,6 @@ export const lard: SchedulerDef<LardParams> = {
   name: 'lard',
   family: 'locality',
   hashing: true,
-  params: ['tLow', 'tHigh', 'admission', 'maxTargets', 'targetTtl'],
-  parse: parseLard,
+  ...lardParams,
   create: (params) => lardScheduler(params, pick),
 };

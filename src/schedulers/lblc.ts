@@ -3,14 +3,14 @@
 // not overloaded; otherwise the target is rescheduled by wlc and the entry updated.
 import { expireDue, newClock, type ExpiryClock } from './ipvs-expire.js';
 import { locate, positionsOf } from './locate.js';
-import { num } from './params.js';
+import { declareParams, num } from './params.js';
 import { wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type PickContext, type Problem, type SchedulerDef } from './types.js';
+import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 
-export interface LblcParams {
-  /** Entry GC age in seconds (sysctl lblc_expiration, default 24 h). */
-  expiration: number;
-}
+const lblcParams = declareParams({
+  expiration: num(86_400, 'seconds an unused target entry is kept (sysctl lblc_expiration)', { minimum: 1 }),
+});
+export type LblcParams = ReturnType<typeof lblcParams.parse>;
 
 interface Entry {
   id: string;
@@ -31,10 +31,6 @@ export function lblcOverloaded(n: BackendView, backends: readonly BackendView[])
   if (n.active <= n.weight) return false;
   for (const m of backends) if (available(m) && 2 * m.active < m.weight) return true;
   return false;
-}
-
-export function parseExpiration(raw: Readonly<Record<string, unknown>>, at: string, problems: Problem[]): number {
-  return num(raw, 'expiration', at, problems, 86_400, { min: 1 });
 }
 
 function pick(ctx: PickContext, backends: readonly BackendView[], st: State, expirationMs: number): BackendView | null {
@@ -63,8 +59,7 @@ export function lblcFamilyDef<S extends { table: Map<string, unknown>; clock: Ex
     name,
     family: 'locality',
     hashing: true,
-    params: ['expiration'],
-    parse: (raw, at, problems) => ({ expiration: parseExpiration(raw, at, problems) }),
+    ...lblcParams,
     create(params) {
       const expirationMs = params.expiration * 1000;
       return {

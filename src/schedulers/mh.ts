@@ -2,18 +2,23 @@
 // lookup table filled round by round from per-backend permutations, `turns` slots per round from
 // lastWeight; rebuilt only when the available set or its last weights change (a drain keeps it).
 import { murmur3 } from './hash.js';
-import { bool, num } from './params.js';
+import { bool, declareParams, int } from './params.js';
 import { wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type Problem, type SchedulerDef } from './types.js';
+import { available, eligible, type BackendView, type SchedulerDef } from './types.js';
 import { fmix32 } from './hash.js';
 import { gcd } from './util.js';
 import { prebuilt } from './prebuilt.js';
 
-export interface MhParams {
-  tableSize: number;
-  fallback: boolean;
-  port: boolean;
-}
+const mhParams = declareParams({
+  tableSize: int(65537, 'lookup table size M, a prime (e.g. 65537, 4093, 251)', { minimum: 2, maximum: 5_000_011 }),
+  fallback: bool(false, 'when the hashed backend is not eligible, try the next one of its permutation (IPVS mh-fallback)'),
+  port: bool(false, 'hash the client port too (IPVS mh-port)'),
+}, (p, at, problems) => {
+  if (isPrime(p.tableSize)) return p;
+  problems.push({ path: `${at}.tableSize`, message: `must be a prime number (e.g. 65537, 4093, 251), got ${p.tableSize}` });
+  return { ...p, tableSize: 65537 };
+});
+export type MhParams = ReturnType<typeof mhParams.parse>;
 
 /** Seeds of the two independent hashes: h1 (offsets and keys) and h2 (skips). */
 const SEED1 = 0x2c1b3c6d;
@@ -118,22 +123,13 @@ function sync(prev: State | undefined, backends: readonly BackendView[], M: numb
   return { table, members, pos: positions(backends, members), sig, builds: (prev?.builds ?? 0) + 1 };
 }
 
-function parse(raw: Readonly<Record<string, unknown>>, at: string, problems: Problem[]): MhParams {
-  let tableSize = num(raw, 'tableSize', at, problems, 65537, { integer: true, min: 2, max: 5_000_011 });
-  if (!isPrime(tableSize)) {
-    problems.push({ path: `${at}.tableSize`, message: `must be a prime number (e.g. 65537, 4093, 251), got ${tableSize}` });
-    tableSize = 65537;
-  }
-  return { tableSize, fallback: bool(raw, 'fallback', at, problems, false), port: bool(raw, 'port', at, problems, false) };
-}
 
 export const mh: SchedulerDef<MhParams> = {
   name: 'mh',
   aliases: ['maglev'],
   family: 'locality',
   hashing: true,
-  params: ['tableSize', 'fallback', 'port'],
-  parse,
+  ...mhParams,
   create: (p) => {
     const M = p.tableSize;
     const slotOf = (base: number, off: number): number => fmix32((base + off) >>> 0) % M;

@@ -1,14 +1,15 @@
 // p2c — power of two choices, least request (docs/schedulers.md#p2c-power-of-two-choices): draw `choices` distinct eligible
 // backends with probability proportional to weight; the smallest active/weight wins, ties to the
 // first drawn. Seeded: the random stream lives in the state, seeded from the injected Rng.
-import { num } from './params.js';
+import { declareParams, int } from './params.js';
 import { buildAlias, drawDistinct, type AliasTable } from './sample.js';
 import type { BackendView, SchedulerDef } from './types.js';
 import { seedFrom } from './util.js';
 
-export interface P2cParams {
-  choices: number;
-}
+const p2cParams = declareParams({
+  choices: int(2, 'backends drawn per pick (weighted, distinct); the least loaded of them wins', { minimum: 2, maximum: 16 }),
+});
+export type P2cParams = ReturnType<typeof p2cParams.parse>;
 
 interface State {
   seed: number;
@@ -19,8 +20,7 @@ export const p2c: SchedulerDef<P2cParams> = {
   name: 'p2c',
   family: 'dynamic',
   hashing: false,
-  params: ['choices'],
-  parse: (raw, at, problems) => ({ choices: num(raw, 'choices', at, problems, 2, { integer: true, min: 2, max: 16 }) }),
+  ...p2cParams,
   create: (p, rng) => {
     const drawn: BackendView[] = [];
     return {

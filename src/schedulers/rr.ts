@@ -1,5 +1,6 @@
 // rr — IPVS round robin (docs/schedulers.md#rr-round-robin): the next eligible backend after the cursor, one lap at most.
 import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { noParams } from './params.js';
 
 interface State {
   /** id of the backend chosen last; undefined = before the first. */
@@ -12,8 +13,7 @@ export const rr: SchedulerDef<null> = {
   name: 'rr',
   family: 'static',
   hashing: false,
-  params: [],
-  parse: () => null,
+  ...noParams,
   create: () => ({
     init: (): State => ({ last: undefined, lastIndex: -1 }),
     pick(ctx, backends: readonly BackendView[], s: unknown) {

@@ -1,5 +1,6 @@
 // Selection rules shared by several schedulers.
 import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { noParams } from './params.js';
 
 export type Select = (backends: readonly BackendView[], avoid?: ReadonlySet<string>) => BackendView | null;
 
@@ -9,8 +10,7 @@ export function statelessDef(name: string, select: Select): SchedulerDef<null> {
     name,
     family: 'dynamic',
     hashing: false,
-    params: [],
-    parse: () => null,
+    ...noParams,
     create: () => ({ init: () => null, pick: (ctx, backends) => select(backends, ctx.avoid) }),
   };
 }

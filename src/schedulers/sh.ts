@@ -2,16 +2,17 @@
 // backends cyclically, `weight` consecutive buckets each (weight 0 still one per lap); keyed by the
 // client address (default hashKey 'client-ip'), plus its port with `port: true`.
 import { keyBucket } from './dh.js';
-import { bool, num } from './params.js';
+import { bool, declareParams, int } from './params.js';
 import { wlcSelect } from './select.js';
 import { eligible, type BackendView, type SchedulerDef } from './types.js';
 import { availableIndexes, idsOf } from './util.js';
 
-export interface ShParams {
-  tableBits: number;
-  fallback: boolean;
-  port: boolean;
-}
+const shParams = declareParams({
+  tableBits: int(8, 'log2 of the hash table size', { minimum: 1, maximum: 20 }),
+  fallback: bool(false, "when the hashed backend is not eligible, try the next bucket's backend (IPVS sh-fallback)"),
+  port: bool(false, 'hash the client port too (IPVS sh-port)'),
+});
+export type ShParams = ReturnType<typeof shParams.parse>;
 
 interface State {
   /** bucket → index in the backend list; -1 = no backend */
@@ -43,12 +44,7 @@ export const sh: SchedulerDef<ShParams> = {
   family: 'static',
   hashing: true,
   defaultHashKey: 'client-ip',
-  params: ['tableBits', 'fallback', 'port'],
-  parse: (raw, at, problems) => ({
-    tableBits: num(raw, 'tableBits', at, problems, 8, { integer: true, min: 1, max: 20 }),
-    fallback: bool(raw, 'fallback', at, problems, false),
-    port: bool(raw, 'port', at, problems, false),
-  }),
+  ...shParams,
   create: (p) => ({
     init: (backends) => build(backends, p.tableBits),
     pick(ctx, backends, s) {

@@ -1,6 +1,8 @@
 // The scheduler contract (docs/schedulers.md#common-model). Decisions are synchronous and pure:
 // no I/O, no timers, no clock (time arrives as `now`), randomness only from the injected Rng.
 
+import type { TObject } from '@sinclair/typebox';
+
 export type BackendStatus = 'active' | 'drain' | 'disabled' | 'down';
 
 /** What a scheduler sees of one backend. Pools pass their live backend objects (no copies). */
@@ -68,8 +70,10 @@ export interface SchedulerDef<P = unknown> {
   hashing: boolean;
   /** Default hashKey when the pool sets none (e.g. 'client-ip' for sh). */
   defaultHashKey?: string;
-  /** Pool keys this scheduler accepts beside `scheduler` (e.g. ['balanceFactor','minRingSize']). */
+  /** Pool keys this scheduler accepts beside `scheduler` (from `paramSchema`, src/schedulers/params.ts). */
   params: readonly string[];
+  /** The parameters' one declaration: types, defaults, limits, descriptions. */
+  paramSchema: TObject;
   /** Validate the pool's raw params; push problems (path = `${at}.${key}`) and return parsed params. */
   parse(raw: Readonly<Record<string, unknown>>, at: string, problems: Problem[]): P;
   create(params: P, rng: Rng): Scheduler<unknown>;

@@ -2,6 +2,7 @@
 // threshold cw (step di = gcd of weights), so picks interleave and are exactly proportional.
 import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 import { gcd } from './util.js';
+import { noParams } from './params.js';
 
 interface State {
   /** index of the backend chosen last; -1 = the list head ("before the first"). */
@@ -83,8 +84,7 @@ export const wrr: SchedulerDef<null> = {
   name: 'wrr',
   family: 'static',
   hashing: false,
-  params: [],
-  parse: () => null,
+  ...noParams,
   create: () => ({
     init: (backends): State => {
       const { di, max } = figures(backends);
