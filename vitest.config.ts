@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` (npm test: needs only Node) and `e2e` (npm run test:e2e: needs Debian's
-// chromium and redis-server, which .ci/run installs).
+// chromium and redis-server, which .ci/run installs). In both, a test that makes no expect() call
+// fails (requireAssertions). Shared helpers: test/helpers.ts.
 export default defineConfig({
   test: {
     projects: [
@@ -12,6 +13,7 @@ export default defineConfig({
           exclude: ['test/e2e/**', 'node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          expect: { requireAssertions: true },
         },
       },
       {
@@ -21,6 +23,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          expect: { requireAssertions: true },
         },
       },
     ],

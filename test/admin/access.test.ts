@@ -3,7 +3,7 @@
 // JSON-only mutations of the token-less admin; GET /ping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type Fixture } from './fixture.js';
-import { raw, type RawRequest } from './raw.js';
+import { rawRequest, type RawRequest } from '../helpers.js';
 
 const TOKEN = 'access-token-0123456789';
 const JSON_CT = { 'Content-Type': 'application/json' };
@@ -88,7 +88,7 @@ describe('with a token: authorisation on the route as routed, whatever the spell
     const w = watch(f);
     const got: string[] = [];
     for (const r of table) {
-      const a = await raw(port, { ...r, headers: r.body === undefined ? {} : JSON_CT });
+      const a = await rawRequest(port, { ...r, headers: r.body === undefined ? {} : JSON_CT });
       got.push(`${r.method} ${r.target} → ${a.status}`);
       if (r.method !== 'HEAD') expect(JSON.parse(a.body), `${r.method} ${r.target}`).toMatchObject({ statusCode: 401, error: expect.stringMatching(/token/) });
     }
@@ -99,22 +99,22 @@ describe('with a token: authorisation on the route as routed, whatever the spell
 
   it('the same spellings with the token reach the route they decode to', async () => {
     const auth = { Authorization: `Bearer ${TOKEN}` };
-    const st = await raw(port, { method: 'GET', target: '/%61pi/st%61tus', headers: auth });
+    const st = await rawRequest(port, { method: 'GET', target: '/%61pi/st%61tus', headers: auth });
     expect([st.status, JSON.parse(st.body).name]).toEqual([200, 'switchyard']);
-    const abs = await raw(port, { method: 'GET', target: 'http://127.0.0.1/api/status', headers: auth });
+    const abs = await rawRequest(port, { method: 'GET', target: 'http://127.0.0.1/api/status', headers: auth });
     expect(abs.status).toBe(200);
-    expect((await raw(port, { method: 'GET', target: '/%6detrics', headers: auth })).body).toMatch(/^switchyard_config_version 1$/m);
+    expect((await rawRequest(port, { method: 'GET', target: '/%6detrics', headers: auth })).body).toMatch(/^switchyard_config_version 1$/m);
   });
 
   it('serves only the allow-listed routes without the token: dashboard files, uPlot, GET /ping', async () => {
     for (const [method, target] of [['GET', '/'], ['GET', '/index.html'], ['GET', '/app.js'], ['HEAD', '/style.css'], ['GET', '/vendor/uplot/uPlot.esm.js'], ['GET', '/ping'], ['HEAD', '/ping']] as const) {
-      expect((await raw(port, { method, target })).status, `${method} ${target}`).toBe(200);
+      expect((await rawRequest(port, { method, target })).status, `${method} ${target}`).toBe(200);
     }
-    const ping = await raw(port, { method: 'GET', target: '/ping' });
+    const ping = await rawRequest(port, { method: 'GET', target: '/ping' });
     expect([ping.body, ping.headers['content-type']]).toEqual(['ok', 'text/plain; charset=utf-8']);
     // a public path with another method is no public route
-    expect((await raw(port, { method: 'POST', target: '/ping', headers: JSON_CT, body: '{}' })).status).toBe(401);
-    expect((await raw(port, { method: 'GET', target: '/nothing.html' })).status).toBe(401);
+    expect((await rawRequest(port, { method: 'POST', target: '/ping', headers: JSON_CT, body: '{}' })).status).toBe(401);
+    expect((await rawRequest(port, { method: 'GET', target: '/nothing.html' })).status).toBe(401);
   });
 });
 
@@ -133,7 +133,7 @@ describe('without a token: Host allow-list, Origin check, JSON-only mutations', 
 
   it('accepts loopback names and addresses and allowedHosts, with or without a port', async () => {
     for (const host of [own, '127.0.0.1', 'localhost', `LocalHost:${port}`, '127.5.6.7:1', '[::1]', `[::1]:${port}`, 'admin.test', 'ADMIN.test:8443']) {
-      expect((await raw(port, { method: 'GET', target: '/api/status', host })).status, host).toBe(200);
+      expect((await rawRequest(port, { method: 'GET', target: '/api/status', host })).status, host).toBe(200);
     }
   });
 
@@ -148,15 +148,15 @@ describe('without a token: Host allow-list, Origin check, JSON-only mutations', 
         { method: 'POST', target: '/api/pools/html/backends', headers: JSON_CT, body: '{"url":"http://127.0.0.1:9"}' },
         { method: 'DELETE', target: `/api/pools/html/backends/${f.html[0]!.id}`, headers: JSON_CT },
       ]) {
-        const a = await raw(port, { ...r, host });
+        const a = await rawRequest(port, { ...r, host });
         expect(a.status, `${host} ${r.method} ${r.target}`).toBe(403);
         expect(JSON.parse(a.body).error).toMatch(/not allowed/);
       }
     }
     for (const host of [null, '', 'a b', 'user@127.0.0.1']) {
-      expect((await raw(port, { method: 'GET', target: '/api/status', host, version: '1.0' })).status, String(host)).toBe(400);
+      expect((await rawRequest(port, { method: 'GET', target: '/api/status', host, version: '1.0' })).status, String(host)).toBe(400);
     }
-    expect((await raw(port, { method: 'GET', target: 'http://evil.example/api/status' })).status).toBe(403);
+    expect((await rawRequest(port, { method: 'GET', target: 'http://evil.example/api/status' })).status).toBe(403);
     expect(w.changed()).toEqual([]);
   });
 
@@ -167,18 +167,18 @@ describe('without a token: Host allow-list, Origin check, JSON-only mutations', 
         { method: 'POST', target: '/api/reload', headers: { Origin: origin, ...JSON_CT }, body: '{}' },
         { method: 'GET', target: '/api/events', headers: { Origin: origin } },
         { method: 'GET', target: '/app.js', headers: { Origin: origin } },
-      ]) expect((await raw(port, r)).status, `${origin} ${r.target}`).toBe(403);
+      ]) expect((await rawRequest(port, r)).status, `${origin} ${r.target}`).toBe(403);
     }
-    expect((await raw(port, { method: 'GET', target: '/api/status', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(403);
-    expect((await raw(port, { method: 'GET', target: '/api/status', headers: { 'Sec-Fetch-Site': 'same-site' } })).status).toBe(403);
+    expect((await rawRequest(port, { method: 'GET', target: '/api/status', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(403);
+    expect((await rawRequest(port, { method: 'GET', target: '/api/status', headers: { 'Sec-Fetch-Site': 'same-site' } })).status).toBe(403);
     // a link from elsewhere may still open the dashboard
-    expect((await raw(port, { method: 'GET', target: '/', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(200);
+    expect((await rawRequest(port, { method: 'GET', target: '/', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(200);
     expect(w.changed()).toEqual([]);
     for (const origin of [`http://${own}`, `HTTP://${own}`]) {
-      expect((await raw(port, { method: 'GET', target: '/api/status', headers: { Origin: origin, 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(200);
+      expect((await rawRequest(port, { method: 'GET', target: '/api/status', headers: { Origin: origin, 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(200);
     }
-    expect((await raw(port, { method: 'GET', target: '/api/status', host: 'localhost:80', headers: { Origin: 'http://localhost' } })).status).toBe(200);
-    expect((await raw(port, { method: 'GET', target: '/api/status', host: 'admin.test', headers: { Origin: 'https://admin.test' } })).status).toBe(200);
+    expect((await rawRequest(port, { method: 'GET', target: '/api/status', host: 'localhost:80', headers: { Origin: 'http://localhost' } })).status).toBe(200);
+    expect((await rawRequest(port, { method: 'GET', target: '/api/status', host: 'admin.test', headers: { Origin: 'https://admin.test' } })).status).toBe(200);
   });
 
   it('takes mutations only as JSON (415), even without a body; JSON ones go through', async () => {
@@ -196,21 +196,21 @@ describe('without a token: Host allow-list, Origin check, JSON-only mutations', 
       { method: 'PUT', target: '/api/reload' },
     ];
     for (const r of cases) {
-      const a = await raw(port, r);
+      const a = await rawRequest(port, r);
       expect(a.status, `${r.method} ${r.target} ${JSON.stringify(r.headers)}`).toBe(415);
       expect(JSON.parse(a.body)).toEqual({ error: `${r.method} needs Content-Type: application/json`, statusCode: 415, code: 'SY_ERR_ADMIN_CONTENT_TYPE', path: 'headers.content-type' });
     }
     expect(w.changed()).toEqual([]);
-    const ok = await raw(port, { method: 'PATCH', target: `/api/pools/html/backends/${id}`, headers: { 'Content-Type': 'Application/JSON; charset=utf-8', Origin: `http://${own}` }, body: '{"state":"drain"}' });
+    const ok = await rawRequest(port, { method: 'PATCH', target: `/api/pools/html/backends/${id}`, headers: { 'Content-Type': 'Application/JSON; charset=utf-8', Origin: `http://${own}` }, body: '{"state":"drain"}' });
     expect(ok.status).toBe(200);
     expect(f.tr.router.pools.get('html')!.get(id)!.state).toBe('drain');
-    expect((await raw(port, { method: 'PATCH', target: `/api/pools/html/backends/${id}`, headers: JSON_CT, body: '{"state":"active"}' })).status).toBe(200);
+    expect((await rawRequest(port, { method: 'PATCH', target: `/api/pools/html/backends/${id}`, headers: JSON_CT, body: '{"state":"active"}' })).status).toBe(200);
     // a JSON mutation without a body: 409 comes from the route (no config file), so it got there
-    expect((await raw(port, { method: 'POST', target: '/api/reload', headers: JSON_CT })).status).toBe(409);
+    expect((await rawRequest(port, { method: 'POST', target: '/api/reload', headers: JSON_CT })).status).toBe(409);
   });
 
   it('GET /ping answers 200 ok', async () => {
-    const a = await raw(port, { method: 'GET', target: '/ping', host: 'localhost' });
+    const a = await rawRequest(port, { method: 'GET', target: '/ping', host: 'localhost' });
     expect([a.status, a.body]).toEqual([200, 'ok']);
   });
 });

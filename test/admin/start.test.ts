@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { start } from '../../src/cli/start.js';
-import { raw } from './raw.js';
+import { rawRequest } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-admin-start-'));
 function config(name: string, admin: unknown): string {
@@ -52,8 +52,8 @@ describe('switchyard start with an admin server', () => {
     vi.restoreAllMocks();
     try {
       const port = Number(/dashboard: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.join(''))![1]);
-      expect((await raw(port, { method: 'GET', target: '/api/status', host: 'admin.test:8080' })).status).toBe(200);
-      expect((await raw(port, { method: 'GET', target: '/api/status', host: 'other.test' })).status).toBe(403);
+      expect((await rawRequest(port, { method: 'GET', target: '/api/status', host: 'admin.test:8080' })).status).toBe(200);
+      expect((await rawRequest(port, { method: 'GET', target: '/api/status', host: 'other.test' })).status).toBe(403);
     } finally {
       await running.stop();
     }

@@ -2,8 +2,7 @@
 // start), remove after in-flight requests and pinned sessions end, or when the deadline passes.
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRouter, startServer, type TestServer } from '../helpers.js';
-import { nextEvent, recordEvents, sleep } from './kit.js';
+import { nextEvent, recordEvents, sleep, slowBackend, startRouter, until, type SlowBackend } from '../helpers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -11,33 +10,17 @@ afterEach(async () => {
 });
 const agent = new Agent({ keepAliveTimeout: 2000, connections: 8 });
 
-/** Answers its name; `/slow/<ms>` waits that long first. */
-async function named(name: string): Promise<TestServer & { hits: number }> {
-  const st = { hits: 0 };
-  const s = await startServer((req, res) => {
-    st.hits++;
-    const m = /^\/slow\/(\d+)/.exec(req.url ?? '');
-    setTimeout(() => {
-      res.writeHead(200, { 'x-backend': name });
-      res.end(name);
-    }, m ? Number(m[1]) : 0);
-  });
+/** Answers with header `x-backend: <name>`; `/slow/<ms>` waits that long first. */
+async function named(name: string): Promise<SlowBackend> {
+  const s = await slowBackend(name);
   cleanup.push(s.close);
-  return Object.assign(st, s);
+  return s;
 }
 
 async function get(url: string): Promise<{ status: number; backend: string }> {
   const r = await request(url, { dispatcher: agent });
   await r.body.text();
   return { status: r.statusCode, backend: String(r.headers['x-backend']) };
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await sleep(10);
-  }
 }
 
 /** A background loop of GETs; returns the results so far and a stop function. */
@@ -75,9 +58,9 @@ describe('runtime changes', () => {
     expect(share(await next(41), 'A')).toBeCloseTo(0.75, 1);
 
     r.router.control.setState('p', idB, 'drain', 'test drain');
-    const hitsB = B.hits;
+    const hitsB = B.seen.length;
     expect((await next(30)).every((x) => x.backend === 'A')).toBe(true);
-    expect(B.hits - hitsB).toBeLessThanOrEqual(1); // at most the one already on its way
+    expect(B.seen.length - hitsB).toBeLessThanOrEqual(1); // at most the one already on its way
 
     r.router.control.setState('p', idB, 'active', 'test undrain');
     r.router.control.setState('p', idA, 'disabled', 'test disable');
@@ -105,7 +88,7 @@ describe('runtime changes', () => {
     const pool = r.router.pools.get('p')!;
     // two slow requests: rr puts one on each backend
     const slow = [get(r.url + '/slow/800'), get(r.url + '/slow/800')];
-    await until(() => pool.get(idS)!.active === 1);
+    await until(() => pool.get(idS)!.active === 1, 5000);
     let pinned = 1;
     r.router.control.pinned = (p, id) => (p === 'p' && id === idS ? pinned : 0);
     const t0 = Date.now();
@@ -133,7 +116,7 @@ describe('runtime changes', () => {
     const idS = `127.0.0.1:${S.port}`;
     const pool = r.router.pools.get('p')!;
     const long = get(r.url + '/slow/3000');
-    await until(() => pool.get(idS)!.active === 1);
+    await until(() => pool.get(idS)!.active === 1, 5000);
     const t0 = Date.now();
     await r.router.control.remove('p', idS, 300, 'test remove');
     expect(Date.now() - t0).toBeLessThan(2000); // the deadline, not the 3 s request

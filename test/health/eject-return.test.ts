@@ -5,8 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { checksSinceEjection, endsEjectionEarly } from '../../src/health/outlier.js';
-import { startServer, startRouter, type TestRouter, type TestServer } from '../helpers.js';
-import { childBackend, kill, nextEvent, recordEvents, sleep, switchBackend } from './kit.js';
+import { childBackend, kill, nextEvent, recordEvents, sleep, startRouter, startServer, switchBackend, type TestRouter, type TestServer } from '../helpers.js';
 
 /** Timer slack on a busy machine (other test files run in parallel), as in checks.test.ts. */
 const SLACK = 250;

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from '../helpers.js';
-import { sleep, switchBackend } from './kit.js';
+import { sleep, startServer, switchBackend } from '../helpers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 /** The compiled command line, as users run it (`npm test` builds first, like test/cli). */

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { watchConfig } from '../../src/config/watch.js';
 import type { AccessRecord } from '../../src/proxy/exchange.js';
 import { Router } from '../../src/router.js';
-import { childBackend, kill, recordEvents, sleep, switchBackend, type ChildBackend, type SwitchBackend } from './kit.js';
+import { childBackend, kill, recordEvents, sleep, switchBackend, type ChildBackend } from '../helpers.js';
 
 interface Rec {
   i: number;

@@ -5,8 +5,7 @@ import { Agent, request } from 'undici';
 import type { Outlier } from '../../src/config/normalized.js';
 import { coolDown, ejectLimit } from '../../src/health/outlier.js';
 import { BackendState } from '../../src/pools/backend.js';
-import { refusedPort, startRouter } from '../helpers.js';
-import { nextEvent, recordEvents, sleep, switchBackend, type SwitchBackend } from './kit.js';
+import { nextEvent, recordEvents, refusedPort, sleep, startRouter, switchBackend, type SwitchBackend } from '../helpers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -3,8 +3,7 @@
 // uploads cannot take every upstream connection of a backend.
 import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoBackend, startRouter, startServer, type TestRouter, type TestServer } from '../helpers.js';
-import { raw, sleep, type Raw } from './raw.js';
+import { echoBackend, raw, sleep, startRouter, startServer, type Raw, type TestRouter, type TestServer } from '../helpers.js';
 
 let router: TestRouter | undefined;
 let backend: TestServer | undefined;

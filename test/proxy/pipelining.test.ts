@@ -1,7 +1,6 @@
 // Issue 11 item 4: pipelined requests are forwarded one at a time, in order, with bounded buffering.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRouter, startServer, type TestRouter, type TestServer } from '../helpers.js';
-import { raw, statuses } from './raw.js';
+import { raw, slowBackend, startRouter, statuses, type TestRouter, type TestServer } from '../helpers.js';
 import { MAX_QUEUED } from '../../src/proxy/serial.js';
 
 let router: TestRouter | undefined;
@@ -12,28 +11,11 @@ afterEach(async () => {
   router = backend = undefined;
 });
 
-/** A backend that answers after `ms` and records how many requests it held at once. */
-async function slowBackend(ms: number) {
-  const seen: string[] = [];
-  let active = 0;
-  let maxActive = 0;
-  const s = await startServer((req, res) => {
-    seen.push(req.url!);
-    active++;
-    maxActive = Math.max(maxActive, active);
-    setTimeout(() => {
-      active--;
-      res.end(`done ${req.url}\n`);
-    }, ms);
-  });
-  return Object.assign(s, { seen, max: () => maxActive });
-}
-
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
 
 describe('pipelined requests', () => {
   it('forwards ten pipelined requests one at a time and answers them in order on a kept-alive connection', async () => {
-    const b = await slowBackend(10);
+    const b = await slowBackend('p', 10);
     backend = b;
     router = await startRouter({ pools: { p: { scheduler: 'rr', backends: [b.url] } }, routes: [{ pool: 'p' }] });
     const c = await raw(router.port, { first: Array.from({ length: 10 }, (_, i) => get(`/r${i}`)).join('') });
@@ -45,7 +27,7 @@ describe('pipelined requests', () => {
   });
 
   it('holds at most one upstream request for 600 pipelined GETs, answers the first ones and closes; another client is not delayed', async () => {
-    const b = await slowBackend(20);
+    const b = await slowBackend('p', 20);
     backend = b;
     router = await startRouter({ pools: { p: { scheduler: 'rr', backends: [b.url] } }, routes: [{ pool: 'p' }] });
     const flood = await raw(router.port, { first: Array.from({ length: 600 }, (_, i) => get(`/f${i}`)).join('') });
@@ -65,7 +47,7 @@ describe('pipelined requests', () => {
   });
 
   it('does not buffer 40,000 requests sent in one write', async () => {
-    const b = await slowBackend(1);
+    const b = await slowBackend('p', 1);
     backend = b;
     router = await startRouter({ pools: { p: { scheduler: 'rr', backends: [b.url] } }, routes: [{ pool: 'p' }] });
     const c = await raw(router.port, { first: get('/x').repeat(40_000) });

@@ -1,8 +1,7 @@
 // Issue 11 items 5, 7 and 10: headersTimeout holds to within a second on every listener
 // (PROXY-protocol ones included), and only acceptProxy peers may send a PROXY header.
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoBackend, startRouter, type TestRouter, type TestServer } from '../helpers.js';
-import { raw, sleep } from './raw.js';
+import { echoBackend, raw, sleep, startRouter, type TestRouter, type TestServer } from '../helpers.js';
 
 let router: TestRouter | undefined;
 let backend: TestServer | undefined;

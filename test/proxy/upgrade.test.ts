@@ -3,37 +3,24 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CookieSigner } from '../../src/affinity/cookie.js';
 import type { AccessRecord } from '../../src/proxy/exchange.js';
-import { echoBackend, refusedPort, startRouter, type TestRouter } from '../helpers.js';
+import { echoBackend, raw, refusedPort, sleep, startRouter, until, type Raw, type TestRouter } from '../helpers.js';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(f: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 /** A raw client connection to the router, collecting what it answers. */
-function client(port: number) {
-  const socket = connect(port, '127.0.0.1');
-  let buf = '';
-  socket.on('data', (d: Buffer) => (buf += d.toString('latin1')));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  cleanup.push(() => socket.destroy());
-  return { socket, closed, data: () => buf };
+async function client(port: number): Promise<Raw> {
+  const c = await raw(port);
+  cleanup.push(() => c.socket.destroy());
+  return c;
 }
 
 const UPGRADE = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: echo\r\nX-Forwarded-For: 6.6.6.6\r\n${extra}\r\n`;
@@ -101,10 +88,10 @@ describe('upgrade: tunnel only after 101', () => {
       pools: { public: { scheduler: 'rr', backends: [pub.url] }, admin: { scheduler: 'rr', backends: [adm.url] } },
       routes: [{ match: { path: '/admin/**' }, pool: 'admin' }, { match: {}, pool: 'public' }],
     });
-    const c = client(r.port);
+    const c = await client(r.port);
     c.socket.write(UPGRADE('/ws') + 'GET /admin/x HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n');
     await Promise.race([c.closed, sleep(3000)]);
-    const answers = c.data().split(/(?=HTTP\/1\.1 )/);
+    const answers = c.text().split(/(?=HTTP\/1\.1 )/);
     expect(answers).toHaveLength(2);
     expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
     expect(answers[0]).toMatch(/x-backend: public/i);
@@ -125,43 +112,43 @@ describe('upgrade: tunnel only after 101', () => {
       pools: { ws: { scheduler: 'rr', backends: [be.url] }, web: { scheduler: 'rr', backends: [web.url] } },
       routes: [{ match: { path: '/ws' }, pool: 'ws' }, { match: {}, pool: 'web' }],
     });
-    const c = client(r.port);
+    const c = await client(r.port);
     c.socket.write(UPGRADE('/ws'));
-    await until(() => c.data().endsWith('0\r\n\r\n'), 3000, 'the relayed 403');
-    expect(c.data()).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
-    expect(c.data()).toMatch(/x-why: no\r\n/i);
-    expect(c.data()).toMatch(/transfer-encoding: chunked\r\n/i);
-    expect(c.data()).toContain('\r\n\r\n4\r\nnope\r\n0\r\n\r\n');
-    expect(c.data()).not.toMatch(/connection: close/i);
+    await until(() => c.text().endsWith('0\r\n\r\n'), 3000, 'the relayed 403');
+    expect(c.text()).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(c.text()).toMatch(/x-why: no\r\n/i);
+    expect(c.text()).toMatch(/transfer-encoding: chunked\r\n/i);
+    expect(c.text()).toContain('\r\n\r\n4\r\nnope\r\n0\r\n\r\n');
+    expect(c.text()).not.toMatch(/connection: close/i);
     c.socket.write('GET /page HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     await Promise.race([c.closed, sleep(3000)]);
-    expect(c.data()).toMatch(/0\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*x-backend: web/i);
+    expect(c.text()).toMatch(/0\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*x-backend: web/i);
     expect(be.conns).toHaveLength(1);
   });
 
   it('a 101 tunnels both ways; bytes the client sent early reach the backend only after its 101', async () => {
     const be = await rawBackend(undefined, 150);
     const r = await router({ pools: { ws: { scheduler: 'rr', backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
-    const c = client(r.port);
+    const c = await client(r.port);
     c.socket.write(UPGRADE('/ws') + 'early;');
-    await until(() => c.data().includes('EARLY;'), 3000, 'the early bytes echoed');
+    await until(() => c.text().includes('EARLY;'), 3000, 'the early bytes echoed');
     expect(be.conns[0]!.early).toBe('');
     expect(be.conns[0]!.head).toMatch(/^GET \/ws HTTP\/1\.1\r\n/);
     expect(be.conns[0]!.head).toMatch(/\r\nx-forwarded-for: 127\.0\.0\.1\r\n/i);
     expect(be.conns[0]!.head).toMatch(/\r\nUpgrade: echo\r\n/);
-    expect(c.data()).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n[^]*X-Up: yes\r\n[^]*\r\n\r\nEARLY;$/);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n[^]*X-Up: yes\r\n[^]*\r\n\r\nEARLY;$/);
     c.socket.write('later');
-    await until(() => c.data().endsWith('EARLY;LATER'), 3000, 'the later bytes echoed');
+    await until(() => c.text().endsWith('EARLY;LATER'), 3000, 'the later bytes echoed');
   });
 
   it('an upgrade request with a body (chunked or Content-Length) gets 400 and nothing reaches the backend', async () => {
     const be = await rawBackend();
     const r = await router({ pools: { ws: { scheduler: 'rr', backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
     for (const extra of ['Transfer-Encoding: chunked\r\n', 'Content-Length: 5\r\n']) {
-      const c = client(r.port);
+      const c = await client(r.port);
       c.socket.write(UPGRADE('/ws', extra) + (extra.startsWith('T') ? '5\r\nhello\r\n0\r\n\r\n' : 'hello'));
       await Promise.race([c.closed, sleep(3000)]);
-      expect(c.data()).toMatch(/^HTTP\/1\.1 400 /);
+      expect(c.text()).toMatch(/^HTTP\/1\.1 400 /);
     }
     await sleep(100);
     expect(be.conns).toHaveLength(0);
@@ -169,28 +156,28 @@ describe('upgrade: tunnel only after 101', () => {
   it('a body cut short by the backend closes the client connection; the router keeps serving', async () => {
     const be = await rawBackend('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
     const r = await router({ pools: { ws: { scheduler: 'rr', backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
-    const c = client(r.port);
+    const c = await client(r.port);
     c.socket.write(UPGRADE('/ws') + 'GET /next HTTP/1.1\r\nHost: t\r\n\r\n');
     await Promise.race([c.closed, sleep(3000)]);
     expect(c.socket.destroyed).toBe(true);
-    expect(c.data()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*content-length: 10\r\n\r\nabc$/i);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*content-length: 10\r\n\r\nabc$/i);
     expect(be.conns).toHaveLength(1);
     await until(() => r.records.length === 1, 3000, 'the access record');
     expect(r.records[0]).toMatchObject({ path: '/ws', status: 200, pool: 'ws', backend: be.id });
-    const d = client(r.port);
+    const d = await client(r.port);
     d.socket.write(UPGRADE('/ws'));
-    await until(() => d.data().endsWith('abc'), 3000, 'a second answer');
+    await until(() => d.text().endsWith('abc'), 3000, 'a second answer');
   });
 
   it('a backend that does not answer within the pool timeout gets 504', async () => {
     const be = await rawBackend('HTTP/1.1 101 Switching Protocols\r\n\r\n', 60_000);
     const r = await router({ pools: { ws: { scheduler: 'rr', timeout: 300, backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
-    const c = client(r.port);
+    const c = await client(r.port);
     const t0 = Date.now();
     c.socket.write(UPGRADE('/ws'));
     await Promise.race([c.closed, sleep(3000)]);
     const took = Date.now() - t0;
-    expect(c.data()).toMatch(/^HTTP\/1\.1 504 /);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 504 /);
     expect(took).toBeGreaterThanOrEqual(280);
     expect(took).toBeLessThan(1500);
     expect(r.records[0]).toMatchObject({ status: 504, error: 'SY_ERR_UPSTREAM_TIMEOUT', attempts: 1 });
@@ -201,11 +188,11 @@ describe('upgrade: what plain requests get', () => {
   it('cookie affinity: the 101 carries the pool cookie', async () => {
     const be = await rawBackend();
     const r = await router({ pools: { ws: { scheduler: 'rr', affinity: 'cookie', backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
-    const c = client(r.port);
+    const c = await client(r.port);
     c.socket.write(UPGRADE('/ws'));
-    await until(() => c.data().includes('\r\n\r\n'), 3000, 'the 101');
-    expect(c.data()).toMatch(/^HTTP\/1\.1 101 /);
-    expect(c.data()).toMatch(new RegExp(`\\r\\nset-cookie: ${CookieSigner.cookieName('ws')}=[^;\\r]+`, 'i'));
+    await until(() => c.text().includes('\r\n\r\n'), 3000, 'the 101');
+    expect(c.text()).toMatch(/^HTTP\/1\.1 101 /);
+    expect(c.text()).toMatch(new RegExp(`\\r\\nset-cookie: ${CookieSigner.cookieName('ws')}=[^;\\r]+`, 'i'));
   });
 
   it('a refused backend is retried on another backend of the pool; one access record per upgrade', async () => {
@@ -213,10 +200,10 @@ describe('upgrade: what plain requests get', () => {
     const dead = await refusedPort();
     const r = await router({ pools: { ws: { scheduler: 'rr', backends: [`http://127.0.0.1:${dead}`, be.url] } }, routes: [{ name: 'live', match: {}, pool: 'ws' }] });
     for (let i = 0; i < 2; i++) {
-      const c = client(r.port);
+      const c = await client(r.port);
       c.socket.write(UPGRADE(`/ws${i}`));
-      await until(() => c.data().includes('\r\n\r\n'), 3000, 'an answer');
-      expect(c.data()).toMatch(/^HTTP\/1\.1 101 /);
+      await until(() => c.text().includes('\r\n\r\n'), 3000, 'an answer');
+      expect(c.text()).toMatch(/^HTTP\/1\.1 101 /);
       c.socket.destroy();
       await until(() => r.records.length === i + 1, 3000, 'the access record');
     }
@@ -234,11 +221,11 @@ describe('upgrade: what plain requests get', () => {
   it('a relayed non-101 answer is recorded with its status', async () => {
     const be = await rawBackend('HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\n\r\nno');
     const r = await router({ pools: { ws: { scheduler: 'rr', backends: [be.url] } }, routes: [{ match: {}, pool: 'ws' }] });
-    const c = client(r.port);
+    const c = await client(r.port);
     c.socket.write(UPGRADE('/ws'));
     await until(() => r.records.length === 1, 3000, 'the access record');
     expect(r.records[0]).toMatchObject({ path: '/ws', status: 426, pool: 'ws', backend: be.id, attempts: 1 });
-    expect(c.data()).toMatch(/^HTTP\/1\.1 426 Upgrade Required\r\n[^]*content-length: 2\r\n\r\nno$/i);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 426 Upgrade Required\r\n[^]*content-length: 2\r\n\r\nno$/i);
   });
 
   it('an https: backend is dialled over TLS and its certificate verified against the pool CA', async () => {
@@ -266,16 +253,16 @@ describe('upgrade: what plain requests get', () => {
     });
     // the contract's pools.<name>.tls is not in src/config yet: set on the running pool
     (r.router.pools.get('trusted')!.spec as { tls?: { ca: string } }).tls = { ca: cert };
-    const c = client(r.port);
+    const c = await client(r.port);
     c.socket.write(UPGRADE('/t'));
-    await until(() => c.data().includes('\r\n\r\n'), 3000, 'the 101');
-    expect(c.data()).toMatch(/^HTTP\/1\.1 101 /);
+    await until(() => c.text().includes('\r\n\r\n'), 3000, 'the 101');
+    expect(c.text()).toMatch(/^HTTP\/1\.1 101 /);
     c.socket.write('over tls');
-    await until(() => c.data().endsWith('OVER TLS'), 3000, 'the echo');
-    const u = client(r.port);
+    await until(() => c.text().endsWith('OVER TLS'), 3000, 'the echo');
+    const u = await client(r.port);
     u.socket.write(UPGRADE('/u'));
     await Promise.race([u.closed, sleep(3000)]);
-    expect(u.data()).toMatch(/^HTTP\/1\.1 502 /);
+    expect(u.text()).toMatch(/^HTTP\/1\.1 502 /);
     expect(upgrades).toEqual(['/t']);
   });
 });

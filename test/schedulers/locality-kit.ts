@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import { seededRng } from '../../src/schedulers/rng.js';
 import type { TB } from './core-kit.js';
-import type { BackendView, PickContext, Problem, Scheduler, SchedulerDef } from '../../src/schedulers/types.js';
+import type { PickContext, Problem, Scheduler, SchedulerDef } from '../../src/schedulers/types.js';
 
 /** A mutable backend view (the same shape as core-kit's). */
 export type B = TB;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nq } from '../../src/schedulers/nq.js';
 import { sed } from '../../src/schedulers/sed.js';
-import { backendsArb, drain, Harness, isEligible, letters, mk } from './core-kit.js';
+import { backendsArb, drain, Harness, isEligible, mk } from './core-kit.js';
 
 describe('nq (never queue)', () => {
   it('weights 1 (A) and 10 (B), loads 0 and 5 → A (sed would choose B)', () => {

@@ -3,7 +3,8 @@
 // upstream as two; (3) what arrives at a pool is a normalised path that pool's route matches.
 import fc from 'fast-check';
 import picomatch from 'picomatch';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sleep } from '../helpers.js';
 import type { Capture, Captured } from './capture.js';
 import { converse, header } from './client.js';
 import { req } from './corpus.js';
@@ -94,8 +95,6 @@ export function arrivalProblems(r: Captured): string[] {
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function runProperties(start: StartRouter, numRuns = 120): void {
   describe('security corpus: mutated requests (fast-check)', () => {
     const f = corpusFixture(start);
@@ -116,9 +115,7 @@ export function runProperties(start: StartRouter, numRuns = 120): void {
         if (refused && headOnly && upstreamBytes > 0) problems.push(`refused for its head, yet ${upstreamBytes} bytes went upstream`);
         if (arrived.length > 1) problems.push(`one request arrived upstream as ${arrived.length}: ${arrived.map((r) => JSON.stringify(r.requestLine)).join(', ')}`);
         for (const r of arrived) problems.push(...arrivalProblems(r));
-        if (problems.length) {
-          throw new Error(`${problems.join('; ')}\n  sent ${JSON.stringify(bytes)}\n  client saw: ${describeConversation(conv)}`);
-        }
+        expect(problems, `sent ${JSON.stringify(bytes)}\n  client saw: ${describeConversation(conv)}`).toEqual([]);
       };
       try {
         await fc.assert(fc.asyncProperty(input, check), { seed: SEED, numRuns, includeErrorInReport: true, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: false });

@@ -5,10 +5,10 @@ import { startCapture, type Capture, type CaptureOptions, type Captured } from '
 import { converse, header, type Conversation, type Response } from './client.js';
 import { CASES, req, securityConfig, type Arrival, type Case } from './corpus.js';
 import { RESPONSE_CASES, SMUGGLED_MARK, type ResponseCase } from './responses.js';
+import { sleep, type TestRouter } from '../helpers.js';
 
-export type StartRouter = (config: Record<string, unknown>) => Promise<{ port: number; close(): Promise<void> }>;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Starts a router from a config object: the kit's startRouter, or any other front end.*/
+export type StartRouter = (config: Record<string, unknown>) => Promise<Pick<TestRouter, 'port' | 'close'>>;
 
 /** What the client saw, in one line, for failure messages. */
 export function describeConversation(c: Conversation): string {

@@ -3,22 +3,21 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validate } from '../../src/config/validate.js';
-import { refusedPort } from '../helpers.js';
-import { echoBackend, rawClient, startTcpRouter, until, whoAnswers, type EchoBackend, type TcpRouter } from './kit.js';
+import { raw, refusedPort, startRouter, tcpEchoBackend, until, whoAnswers, type TcpEchoBackend, type TestRouter } from '../helpers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function backends(...names: string[]): Promise<EchoBackend[]> {
-  const out = await Promise.all(names.map((n) => echoBackend(n)));
+async function backends(...names: string[]): Promise<TcpEchoBackend[]> {
+  const out = await Promise.all(names.map((n) => tcpEchoBackend(n)));
   for (const b of out) cleanup.push(b.close);
   return out;
 }
 
-async function router(pool: Record<string, unknown>, svc: Record<string, unknown> = {}, logs?: string[]): Promise<TcpRouter> {
-  const r = await startTcpRouter({ pools: { pg: pool }, tcp: [{ listen: { host: '127.0.0.1', port: 0 }, pool: 'pg', ...svc }] }, logs);
+async function router(pool: Record<string, unknown>, svc: Record<string, unknown> = {}, logs?: string[]): Promise<TestRouter> {
+  const r = await startRouter({ pools: { pg: pool }, tcp: [{ listen: { host: '127.0.0.1', port: 0 }, pool: 'pg', ...svc }] }, { logs });
   cleanup.push(r.close);
   return r;
 }
@@ -72,13 +71,13 @@ describe('scheduling and pinning', () => {
   it('a connection stays on its backend for its whole life', async () => {
     const [a, b] = await backends('a', 'b');
     const r = await router({ scheduler: 'rr', backends: [a!.url, b!.url] });
-    const c = await rawClient(r.tcpPort(), 'one');
+    const c = await raw(r.tcpPort(), { first: 'one' });
     await c.waitFor('one');
     for (const m of ['two', 'three', 'four']) {
       c.socket.write(m);
       await c.waitFor(m);
     }
-    expect(c.data()).toBe('a:onea:twoa:threea:four');
+    expect(c.text()).toBe('a:onea:twoa:threea:four');
     c.socket.destroy();
   });
 
@@ -98,7 +97,7 @@ describe('scheduling and pinning', () => {
     const [a, b] = await backends('a', 'b');
     const pool = { scheduler: 'rr', affinity: 'client', backends: [a!.url, b!.url] };
     for (const [netmask, same] of [[24, true], [32, false]] as const) {
-      const r = await startTcpRouter({ affinity: { netmask }, pools: { pg: pool }, tcp: [{ listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }] });
+      const r = await startRouter({ affinity: { netmask }, pools: { pg: pool }, tcp: [{ listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }] });
       const x = await fromAddress(r.tcpPort(), '127.0.0.2');
       const y = await fromAddress(r.tcpPort(), '127.0.0.3');
       expect(await fromAddress(r.tcpPort(), '127.0.0.2')).toBe(x);
@@ -117,7 +116,7 @@ describe('scheduling and pinning', () => {
   it('every spliced connection has a connection entry while it lives (ipvsadm -Lc)', async () => {
     const [a] = await backends('a');
     const r = await router({ scheduler: 'rr', backends: [a!.url] });
-    const c = await rawClient(r.tcpPort(), 'x');
+    const c = await raw(r.tcpPort(), { first: 'x' });
     await c.waitFor('a:x');
     const conns = r.router.affinity.list({ pool: 'pg' }).filter((e) => e.kind === 'connection');
     expect(conns).toHaveLength(1);
@@ -142,9 +141,9 @@ describe('failures', () => {
     const d2 = await refusedPort();
     const logs: string[] = [];
     const r = await router({ scheduler: 'rr', retries: 5, backends: [`tcp://127.0.0.1:${d1}`, `tcp://127.0.0.1:${d2}`] }, {}, logs);
-    const c = await rawClient(r.tcpPort(), 'hello');
+    const c = await raw(r.tcpPort(), { first: 'hello' });
     await c.closed;
-    expect(c.data()).toBe('');
+    expect(c.text()).toBe('');
     expect(logs.some((l) => l.includes('no backend could take the connection'))).toBe(true);
     // tries are bounded: at most one attempt per backend (the failed ones are avoided)
     expect(logs.filter((l) => l.includes('tcp connect failed')).length).toBe(2);
@@ -167,7 +166,7 @@ describe('half-close, counts, timeouts', () => {
     const port = (server.address() as AddressInfo).port;
     const r = await router({ scheduler: 'wlc', backends: [`tcp://127.0.0.1:${port}`] });
     const b = r.router.pools.get('pg')!.backends[0]!;
-    const c = await rawClient(r.tcpPort(), 'q1');
+    const c = await raw(r.tcpPort(), { first: 'q1' });
     await c.waitFor('got:q1');
     expect([b.active, b.inactive]).toEqual([1, 0]);
     c.socket.end();
@@ -183,10 +182,13 @@ describe('half-close, counts, timeouts', () => {
   it('the backend closing first is passed to the client too', async () => {
     const [a] = await backends('a');
     const r = await router({ scheduler: 'rr', backends: [a!.url] });
-    const c = await rawClient(r.tcpPort(), 'x');
+    const c = await raw(r.tcpPort(), { first: 'x' });
     await c.waitFor('a:x');
     for (const s of a!.sockets) s.end('server-done');
     await c.waitFor('server-done');
+    // the client has not ended its side: a FIN it sees is the backend's, passed on
+    await until(() => c.socket.readableEnded, 2000, "the backend's FIN at the client");
+    expect(c.text()).toBe('a:xserver-done');
     c.socket.end();
     await c.closed;
   });
@@ -194,7 +196,7 @@ describe('half-close, counts, timeouts', () => {
   it('idle connections are cut after idleTimeout', async () => {
     const [a] = await backends('a');
     const r = await router({ scheduler: 'rr', backends: [a!.url] }, { idleTimeout: 150 });
-    const c = await rawClient(r.tcpPort(), 'x');
+    const c = await raw(r.tcpPort(), { first: 'x' });
     await c.waitFor('a:x');
     const t0 = Date.now();
     await c.closed;
@@ -204,20 +206,20 @@ describe('half-close, counts, timeouts', () => {
 
   it('router close stops the tcp listener and ends live connections', async () => {
     const [a] = await backends('a');
-    const r = await startTcpRouter({ pools: { pg: { scheduler: 'rr', backends: [a!.url] } }, tcp: [{ listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }] });
+    const r = await startRouter({ pools: { pg: { scheduler: 'rr', backends: [a!.url] } }, tcp: [{ listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }] });
     const port = r.tcpPort();
-    const c = await rawClient(port, 'x');
+    const c = await raw(port, { first: 'x' });
     await c.waitFor('a:x');
     await r.router.close(200);
     await c.closed;
-    await expect(rawClient(port)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(raw(port)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('drain keeps live streams; disabling (or losing) a backend closes them (expire_nodest_conn)', async () => {
     const [a, b] = await backends('a', 'b');
     const logs: string[] = [];
     const r = await router({ scheduler: 'rr', backends: [a!.url, b!.url] }, {}, logs);
-    const c = await rawClient(r.tcpPort(), 'x');
+    const c = await raw(r.tcpPort(), { first: 'x' });
     await c.waitFor('a:x');
     const id = a!.url.slice(6);
     r.router.control.setState('pg', id, 'drain');
@@ -233,7 +235,7 @@ describe('half-close, counts, timeouts', () => {
   it('a reload adds and removes tcp services', async () => {
     const [a] = await backends('a');
     const base = { admin: false, log: { level: 'silent' }, listen: { host: '127.0.0.1', port: 0 }, routes: [], pools: { pg: { scheduler: 'rr', backends: [a!.url] } } };
-    const r = await startTcpRouter({ pools: base.pools, tcp: [{ name: 'one', listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }] });
+    const r = await startRouter({ pools: base.pools, tcp: [{ name: 'one', listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }] });
     cleanup.push(r.close);
     const next = validate({ ...base, tcp: [{ name: 'two', listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }] });
     r.router.apply(next.config!);
