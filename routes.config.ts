@@ -1,5 +1,5 @@
 // The demo config: three pools on loopback ports, started by `npm start` (switchyard start --demo).
-// Every key is documented in README.md ("Configuration").
+// Every key is documented in docs/configuration.md.
 import { defineConfig } from 'switchyard';
 
 export default defineConfig({

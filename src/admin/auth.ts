@@ -1,6 +1,7 @@
 // The admin's bind rule (no token → loopback only) and the bearer-token comparison, in constant
 // time; guard.ts decides which requests need the token.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { SwitchyardError } from '../errors.js';
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -11,7 +12,7 @@ export function isLoopback(host: string): boolean {
 /** Throws when binding `host` without a token would expose the admin API beyond this machine. */
 export function checkBind(host: string, token: string | undefined): void {
   if (!token && !isLoopback(host)) {
-    throw new Error(`admin: refusing to listen on non-loopback address ${host} without a token; set admin.token (e.g. from SWITCHYARD_ADMIN_TOKEN) or bind 127.0.0.1`);
+    throw new SwitchyardError('SY_ERR_ADMIN_BIND', `admin: refusing to listen on non-loopback address ${host} without a token; set admin.token (e.g. from SWITCHYARD_ADMIN_TOKEN) or bind 127.0.0.1`, 'admin.host');
   }
 }
 

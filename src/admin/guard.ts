@@ -1,7 +1,8 @@
-// Who may use the admin server (product.md "Admin" and its contract additions): a Host allow-list
+// Who may use the admin server (docs/security.md#admin-server): a Host allow-list
 // against DNS rebinding, an Origin check and JSON-only mutations against cross-site requests, and
 // the token on every route that is not on the public allow-list. Pure decisions: server.ts feeds
 // them a request's headers and whether the route fastify matched is public.
+import { ERRORS, type ErrorCode } from '../errors.js';
 import { isLoopback, tokenMatches } from './auth.js';
 
 export interface Policy {
@@ -27,8 +28,12 @@ export interface Ask {
 }
 
 export interface Refusal {
-  statusCode: 400 | 401 | 403 | 415;
+  statusCode: number;
+  /** From src/errors.ts; it gives the status. */
+  code: ErrorCode;
   error: string;
+  /** The request input at fault, e.g. `headers.content-type`. */
+  path: string;
 }
 
 /**
@@ -71,32 +76,32 @@ function targetAuthority(target: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-const refuse = (statusCode: Refusal['statusCode'], error: string): Refusal => ({ statusCode, error });
+const refuse = (code: ErrorCode, path: string, error: string): Refusal => ({ statusCode: ERRORS[code].status, code, error, path });
 
 /** null: go ahead; otherwise the answer to send. */
 export function decide(p: Policy, a: Ask): Refusal | null {
   if (!a.isPublic && p.token !== undefined && !tokenMatches(a.authorization, p.token)) {
-    return refuse(401, 'missing or wrong admin token: send Authorization: Bearer <token>');
+    return refuse('SY_ERR_ADMIN_TOKEN', 'headers.authorization', 'missing or wrong admin token: send Authorization: Bearer <token>');
   }
   if (p.checkHost) {
     const authority = targetAuthority(a.target);
     for (const value of authority === undefined ? [a.host] : [a.host, authority]) {
-      if (value === undefined || value === '') return refuse(400, 'the admin API needs a Host header');
+      if (value === undefined || value === '') return refuse('SY_ERR_ADMIN_HOST', 'headers.host', 'the admin API needs a Host header');
       const name = hostName(value);
-      if (name === null) return refuse(400, `malformed Host: ${value.slice(0, 100)}`);
+      if (name === null) return refuse('SY_ERR_ADMIN_HOST', 'headers.host', `malformed Host: ${value.slice(0, 100)}`);
       if (!hostAllowed(name, p.allowedHosts)) {
-        return refuse(403, `Host ${name.slice(0, 100)} is not allowed: use a loopback address or list the name in admin.allowedHosts`);
+        return refuse('SY_ERR_ADMIN_HOST_REFUSED', 'headers.host', `Host ${name.slice(0, 100)} is not allowed: use a loopback address or list the name in admin.allowedHosts`);
       }
     }
   }
   if (a.origin !== undefined && (a.host === undefined || !ownOrigins(a.host).includes(a.origin.toLowerCase()))) {
-    return refuse(403, `cross-origin request refused (Origin ${a.origin.slice(0, 100)})`);
+    return refuse('SY_ERR_ADMIN_CROSS_SITE', 'headers.origin', `cross-origin request refused (Origin ${a.origin.slice(0, 100)})`);
   }
   if (!a.isPublic && (a.fetchSite === 'cross-site' || a.fetchSite === 'same-site')) {
-    return refuse(403, `cross-site request refused (Sec-Fetch-Site: ${a.fetchSite})`);
+    return refuse('SY_ERR_ADMIN_CROSS_SITE', 'headers.sec-fetch-site', `cross-site request refused (Sec-Fetch-Site: ${a.fetchSite})`);
   }
   if (isMutating(a.method) && !isJson(a.contentType)) {
-    return refuse(415, `${a.method} needs Content-Type: application/json`);
+    return refuse('SY_ERR_ADMIN_CONTENT_TYPE', 'headers.content-type', `${a.method} needs Content-Type: application/json`);
   }
   return null;
 }

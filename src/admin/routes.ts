@@ -1,8 +1,9 @@
-// The admin REST API's routes (product.md "Admin"); every input and output has a schema.
+// The admin REST API's routes (docs/admin.md#admin-api); every input and output has a schema.
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
+import { SwitchyardError } from '../errors.js';
 import type { Router } from '../router.js';
 import { affinityEntries, affinityFigures } from './affinity.js';
 import type { Metrics } from './metrics.js';
@@ -115,7 +116,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   );
 
   app.post('/api/reload', { schema: { response: { 200: S.ReloadOut, 409: S.ErrorBody, 422: S.ReloadOut, 401: S.ErrorBody } } }, async (_req, reply) => {
-    if (!router.file) return reply.code(409).send({ error: 'this router was not started from a config file; nothing to reload', statusCode: 409 });
+    if (!router.file) throw new SwitchyardError('SY_ERR_RELOAD_NO_FILE', 'this router was not started from a config file; nothing to reload');
     const r = await router.reload();
     return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, problems: r.problems });
   });

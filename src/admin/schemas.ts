@@ -4,9 +4,12 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+/** Every admin API error (src/admin/errors.ts): `code` from src/errors.ts, `path` the input at fault. */
 export const ErrorBody = Type.Object({
   error: Type.String(),
   statusCode: Type.Integer(),
+  code: Type.String(),
+  path: Type.Optional(Type.String()),
   problems: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
 });
 

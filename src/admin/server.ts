@@ -1,14 +1,15 @@
 // The admin server: REST API, server-sent events, /metrics and the dashboard (public/), on
-// loopback by default. See product.md "Admin".
+// loopback by default. See docs/admin.md.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { ControlError } from '../pools/control.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { SwitchyardError } from '../errors.js';
 import type { Router } from '../router.js';
 import { checkBind } from './auth.js';
+import { errorAnswer, errorBody, type Thrown } from './errors.js';
 import { decide, policyFor } from './guard.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { registerRoutes } from './routes.js';
@@ -94,7 +95,7 @@ export async function buildAdmin(router: Router, opts: AdminOptions = {}): Promi
     });
     if (refusal === null) return;
     if (refusal.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="switchyard"');
-    return reply.code(refusal.statusCode).send({ error: refusal.error, statusCode: refusal.statusCode });
+    return reply.code(refusal.statusCode).send({ error: refusal.error, statusCode: refusal.statusCode, code: refusal.code, path: refusal.path });
   });
   // JSON is the only body; an empty one (a DELETE or a reload) parses to undefined
   const json = app.getDefaultJsonParser('error', 'error');
@@ -104,18 +105,16 @@ export async function buildAdmin(router: Router, opts: AdminOptions = {}): Promi
     json(req, body as string, done);
   });
 
-  app.setErrorHandler((err: FastifyError | ControlError, _req, reply) => {
-    let status = 500;
-    let message = err.message;
-    if (err instanceof ControlError) status = err.status;
-    else if (err.validation) {
-      status = 400;
-      message = `bad ${err.validationContext ?? 'input'}: ${err.message}`;
-    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 600) status = err.statusCode;
+  // every failure answers { error, statusCode, code, path? } (errors.ts)
+  app.setErrorHandler((err: Thrown, _req, reply) => {
+    const { status, body } = errorAnswer(err);
     if (status >= 500) router.log.error({ err }, 'admin API error');
-    return reply.code(status).send({ error: message, statusCode: status });
+    return reply.code(status).send(body);
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such admin route: ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 }));
+  app.setNotFoundHandler((req, reply) => {
+    const e = new SwitchyardError('SY_ERR_ADMIN_NO_ROUTE', `no such admin route: ${req.method} ${req.url.split('?')[0]}`);
+    return reply.code(e.status).send(errorBody(e));
+  });
 
   registerRoutes(app, { router, stats, events, metrics, auth: policy.token !== undefined, version: packageVersion() });
   await app.register(publicRoutes);
@@ -143,7 +142,7 @@ export async function startAdmin(router: Router, opts: AdminOptions = {}): Promi
     await admin.app.listen({ host, port: opts.port ?? 9090 });
   } catch (e) {
     await admin.close();
-    throw new Error(`admin: cannot listen on ${host}:${opts.port ?? 9090}: ${(e as Error).message}`);
+    throw new SwitchyardError('SY_ERR_LISTEN', `admin: cannot listen on ${host}:${opts.port ?? 9090}: ${(e as Error).message}`, 'admin.port');
   }
   const addr = admin.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 9090);

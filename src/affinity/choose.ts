@@ -1,4 +1,4 @@
-// The affinity step of a decision (IPVS persistence, schedulers.md §18): a pin on a usable backend
+// The affinity step of a decision (IPVS persistence, docs/affinity.md#ipvs-persistence-semantics): a pin on a usable backend
 // wins without running the scheduler — also a drained (weight 0) one; a missing, expired or
 // unusable pin (backend down, removed, or avoided by a retry) runs the scheduler and re-pins.
 // `peek` (explain) reads pins without creating, refreshing or counting them.

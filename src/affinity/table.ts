@@ -276,7 +276,7 @@ export class AffinityTable {
     this.i32[j * 8 + BACKEND] = this.internBackend(g >> 2, backendId);
     this.f64[j * 4 + 2] = now + (kind === 'connection' ? this.finMs : this.timeoutMs);
     // connection entries and client templates are held by live connections; header and cookie pins
-    // live `timeout` after their last use (README "Affinity"), so a flood on one connection holds none
+    // live `timeout` after their last use (docs/affinity.md), so a flood on one connection holds none
     if (conn !== undefined && conn > 0 && (g & 3) <= KIND_CODE.client) this.attach(conn, g, j);
   }
 

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AffinityEntryView, AffinityFigures } from '../admin/affinity.js';
 import type { BackendOut, PoolOut } from '../admin/schemas.js';
+import { isErrorCode, SwitchyardError } from '../errors.js';
 
 export const DEFAULT_ADMIN = 'http://127.0.0.1:9090';
 
@@ -11,7 +12,8 @@ export interface AdmOptions {
   json?: boolean;
 }
 
-export class AdmError extends Error {}
+/** adm's failures are SwitchyardErrors (src/errors.ts); the old name stays for callers. */
+export { SwitchyardError as AdmError };
 
 interface Status {
   version: string;
@@ -20,7 +22,7 @@ interface Status {
   listeners: string[];
 }
 
-/** One admin API call; every failure becomes an AdmError with a message an operator can act on. */
+/** One admin API call; every failure becomes a SwitchyardError with a message an operator can act on. */
 export async function call<T>(o: AdmOptions, method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<{ status: number; data: T }> {
   const base = o.admin.replace(/\/+$/, '');
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -33,23 +35,24 @@ export async function call<T>(o: AdmOptions, method: string, path: string, body?
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
-    throw new AdmError(`cannot reach the admin API at ${base} (${why}); is switchyard running there? (--admin URL)`);
+    throw new SwitchyardError('SY_ERR_ADMIN_UNREACHABLE', `cannot reach the admin API at ${base} (${why}); is switchyard running there? (--admin URL)`);
   }
   const text = await res.text();
   let data: unknown;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
-    throw new AdmError(`${base}${path} answered ${res.status} with something that is not JSON; is ${base} a switchyard admin API?`);
+    throw new SwitchyardError('SY_ERR_ADMIN_NOT_JSON', `${base}${path} answered ${res.status} with something that is not JSON; is ${base} a switchyard admin API?`);
   }
   if (res.status === 401) {
-    throw new AdmError(o.token
+    throw new SwitchyardError('SY_ERR_ADMIN_TOKEN', o.token
       ? `the admin API at ${base} refused the token (401 Unauthorized); check --token or SWITCHYARD_ADMIN_TOKEN`
       : `the admin API at ${base} needs a token (401 Unauthorized); pass --token or set SWITCHYARD_ADMIN_TOKEN`);
   }
   if (res.status >= 400 && !(res.status === 422 && path === '/api/reload')) {
-    const msg = (data as { error?: string } | null)?.error ?? res.statusText;
-    throw new AdmError(`${method} ${path}: ${res.status} ${msg}`);
+    const body = data as { error?: string; code?: string; path?: string } | null;
+    // the API's own code and key path when it sent them (src/admin/errors.ts)
+    throw new SwitchyardError(isErrorCode(body?.code) ? body.code : 'SY_ERR_ADMIN_REFUSED', `${method} ${path}: ${res.status} ${body?.error ?? res.statusText}`, body?.path);
   }
   return { status: res.status, data: data as T };
 }
@@ -199,7 +202,7 @@ export function registerAdm(program: Command): void {
       const { status, data } = await call<{ ok: boolean; configVersion: number; changes: string[]; problems: { path: string; message: string }[] }>(ao, 'POST', '/api/reload');
       if (status === 422 || !data.ok) {
         if (ao.json) out(JSON.stringify(data, null, 2));
-        throw new AdmError(`reload rejected; the running config stays:\n${data.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+        throw new SwitchyardError('SY_ERR_CONFIG_INVALID', `reload rejected; the running config stays:\n${data.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
       }
       show(ao, data, `reloaded: config v${data.configVersion}, ${data.changes.length} change(s)${data.changes.length ? '\n' + data.changes.map((c) => `  ${c}`).join('\n') : ''}`);
     });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `switchyard` command line.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../errors.js';
+import { ConfigError, errorLine, SwitchyardError } from '../errors.js';
 import { importConfig } from '../config/load.js';
 import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
@@ -69,7 +69,7 @@ program
     const headers: Record<string, string> = {};
     for (const h of o.header ?? []) {
       const i = h.indexOf(':');
-      if (i <= 0) throw new CommanderError(2, 'switchyard.badHeader', `bad header ${JSON.stringify(h)}: expected 'Name: value'`);
+      if (i <= 0) throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', `bad header ${JSON.stringify(h)}: expected 'Name: value'`, '--header');
       headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
     }
     const router = await Router.fromFile(o.config, { logger: (await import('pino')).pino({ level: 'silent' }) });
@@ -87,16 +87,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
+      // commander has printed its own usage error
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      if (e.code.startsWith('switchyard.')) process.stderr.write(`switchyard: ${e.message}\n`);
       return e.exitCode || 2;
     }
-    if (e instanceof ConfigError) {
-      process.stderr.write(`switchyard: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`switchyard: ${(e as Error).message}\n`);
-    return 1;
+    // every other failure: one `code: message` line (a config's problems follow, one a line)
+    process.stderr.write(`switchyard: ${errorLine(e)}\n`);
+    return e instanceof SwitchyardError && e.code === 'SY_ERR_CLI_ARGUMENT' ? 2 : 1;
   }
 }
 

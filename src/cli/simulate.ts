@@ -1,8 +1,9 @@
-// `switchyard simulate`: replay a Zipf workload (W1 by default, schedulers.md §20) or a
+// `switchyard simulate`: replay a Zipf workload (W1 by default, docs/simulator.md#reference-model) or a
 // Common/Combined Log Format access log through registered schedulers on the LARD cluster model.
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { SwitchyardError } from '../errors.js';
 import { getScheduler } from '../schedulers/registry.js';
 import { describeMalformed, readClf } from '../sim/clf.js';
 import { renderHtml } from '../sim/html.js';
@@ -42,16 +43,25 @@ export interface SimulateFlags {
 /** `64MiB`, `64M`, `12 MB`, `1.5GiB`, `65536` → bytes (K/M/G are binary, as cache sizes usually are). */
 export function parseBytes(s: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(s);
-  if (!m) throw new Error(`bad size ${JSON.stringify(s)}: expected e.g. 64MiB, 512K or a byte count`);
+  if (!m) throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', `bad size ${JSON.stringify(s)}: expected e.g. 64MiB, 512K or a byte count`);
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
   return Math.round(Number(m[1]) * mult);
+}
+
+/** Run a parser of a flag's value; what it throws becomes SY_ERR_CLI_ARGUMENT naming the flag. */
+function argument<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw e instanceof SwitchyardError ? e : new SwitchyardError('SY_ERR_CLI_ARGUMENT', (e as Error).message, flag);
+  }
 }
 
 function num(name: string, s: string, o: { integer?: boolean; min?: number; max?: number } = {}): number {
   const v = Number(s.replace(/_/g, ''));
   if (s.trim() === '' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v)) || (o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
     const range = [o.integer ? 'an integer' : 'a number', o.min !== undefined ? `≥ ${o.min}` : '', o.max !== undefined ? `≤ ${o.max}` : ''].filter(Boolean).join(' ');
-    throw new Error(`--${name} must be ${range}, got ${JSON.stringify(s)}`);
+    throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', `--${name} must be ${range}, got ${JSON.stringify(s)}`, `--${name}`);
   }
   return v;
 }
@@ -59,18 +69,20 @@ function num(name: string, s: string, o: { integer?: boolean; min?: number; max?
 function loadWorkload(f: SimulateFlags, log: (msg: string) => void): Workload {
   const requests = f.requests === undefined ? undefined : num('requests', f.requests, { integer: true, min: 1 });
   const rate = f.rate;
-  if (f.log) {
-    if (rate !== undefined && rate !== 'log') throw new Error(`--rate with --log takes 'log' (replay at the logged times), got ${JSON.stringify(rate)}`);
-    const r = readClf(f.log, {
-      timing: rate === 'log', speed: num('speed', f.speed, { min: 1e-9 }),
+  const logFile = f.log;
+  if (logFile) {
+    if (rate !== undefined && rate !== 'log') throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', `--rate with --log takes 'log' (replay at the logged times), got ${JSON.stringify(rate)}`);
+    const speed = num('speed', f.speed, { min: 1e-9 });
+    const r = argument('--log', () => readClf(logFile, {
+      timing: rate === 'log', speed,
       defaultSize: Math.round(Math.exp(W1.sizeMu)), ...(requests !== undefined ? { limit: requests } : {}),
-    });
-    const msg = describeMalformed(r, f.log);
+    }));
+    const msg = describeMalformed(r, logFile);
     if (msg) log(msg);
-    if (r.workload.stream.length === 0) throw new Error(`${f.log}: no valid log lines`);
+    if (r.workload.stream.length === 0) throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', `${logFile}: no valid log lines`);
     return r.workload;
   }
-  if (rate === 'log') throw new Error('--rate log needs --log <access.log>');
+  if (rate === 'log') throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', '--rate log needs --log <access.log>');
   return zipfWorkload({
     alpha: num('alpha', f.alpha, { min: 0 }),
     objects: num('objects', f.objects, { integer: true, min: 1 }),
@@ -93,15 +105,15 @@ export function runSimulate(f: SimulateFlags, log: (msg: string) => void = (m) =
     if (missing.length > 0) log(`not registered yet, left out: ${missing.join(', ')}`);
     names = names.filter((n) => getScheduler(n));
   }
-  if (names.length === 0) throw new Error('--schedulers: no scheduler to simulate');
-  const schedulers = names.map(parseSchedulerSpec);
+  if (names.length === 0) throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', '--schedulers: no scheduler to simulate');
+  const schedulers = names.map((n) => argument('--schedulers', () => parseSchedulerSpec(n)));
   const backends = f.backends.split(',').map((s) => num('backends', s.trim(), { integer: true, min: 1, max: 1024 }));
   const cache = parseBytes(f.cache);
   const seed = num('seed', f.seed, { integer: true });
   const workload = loadWorkload(f, log);
   const R = workload.stream.length;
   const warmup = f.warmup === undefined ? Math.floor(R / 4) : num('warmup', f.warmup, { integer: true, min: 0 });
-  if (warmup >= R) throw new Error(`--warmup (${warmup}) must be below the number of requests (${R})`);
+  if (warmup >= R) throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', `--warmup (${warmup}) must be below the number of requests (${R})`);
   const config = {
     schedulers, backends, cache, warmup, seed,
     remapKeys: num('remap-keys', f.remapKeys, { integer: true, min: 0 }),
@@ -124,7 +136,7 @@ export function runSimulate(f: SimulateFlags, log: (msg: string) => void = (m) =
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('replay a Zipf workload (default: W1 of schedulers.md §20) or an access log through schedulers on a modelled cluster of LRU caches; print hit ratio, balance, throughput and remapping')
+    .description('replay a Zipf workload (default: workload W1, docs/simulator.md) or an access log through schedulers on a modelled cluster of LRU caches; print hit ratio, balance, throughput and remapping')
     .option('--schedulers <list>', `comma-separated; parameters as name:key=value (e.g. chbl:balanceFactor=2) (default: ${DEFAULT_SCHEDULERS})`)
     .option('--backends <n>', 'backends N, or a list to sweep (e.g. 1,2,4,8,16)', '8')
     .option('--alpha <a>', 'Zipf exponent', String(W1.alpha))

@@ -7,7 +7,7 @@ import { Router, type ReloadResult } from '../router.js';
 import { watchFiles, type ConfigWatcher } from '../config/watch.js';
 import { loadOffThread } from '../config/off-thread.js';
 import { withPrebuilt } from '../schedulers/prebuilt.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, SwitchyardError } from '../errors.js';
 import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
@@ -86,7 +86,7 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
     // anything that cannot bind: close all that did (listeners, tcp services, health timers, demo)
     await router.close(0);
     await Promise.all(demo.map((d) => d.close()));
-    throw new Error(bindFailure(e, config));
+    throw e instanceof SwitchyardError && e.code !== 'SY_ERR_LISTEN' ? e : new SwitchyardError('SY_ERR_LISTEN', bindFailure(e, config));
   }
   const url = (a: { address: string; port: number }) => `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   const traffic = demo.length && opts.traffic !== false ? startDemoTraffic(url(addrs[0]!)) : undefined;

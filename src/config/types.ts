@@ -1,5 +1,5 @@
 // The user-facing configuration (routes.config.ts). Every key is part of the contract in
-// product.md; validate.ts checks each of them and names the key path of every problem.
+// docs/configuration.md; validate.ts checks each of them and names the key path of every problem.
 
 export interface ListenLimits {
   /** ms for the whole request header block (default 10000). */

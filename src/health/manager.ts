@@ -220,7 +220,7 @@ export class HealthManager {
       this.refreshPool(pool, b, `active check failed ${h.fall} time${h.fall === 1 ? '' : 's'} in a row (${res.detail})`);
       return;
     }
-    // a passive ejection ends as soon as active checks pass `rise` times (product.md, Contract additions)
+    // a passive ejection ends as soon as active checks pass `rise` times (docs/security.md#passive-ejection-and-return)
     const early = ejected && endsEjectionEarly(r.sinceEject, h.rise, r.rf.healthy);
     if (t !== 'up' && !early) return;
     const now = Date.now();

@@ -1,4 +1,4 @@
-// Path policy (product.md, "Contract additions", path policy): applied once, before matching, to
+// Path policy (docs/security.md#path-policy): applied once, before matching, to
 // the path that is then forwarded, so the backend receives exactly the path that was matched.
 // - percent-encoded unreserved characters are decoded (`%2e` → `.`, `%41` → `A`); other escapes
 //   stay, hex upper-cased;

@@ -1,15 +1,11 @@
 // Runtime changes to pools, as the admin API, `switchyard adm` and health checks make them:
 // add, remove (drain first), re-weight, drain, disable, enable. Every change is an event.
+// Failures are SwitchyardErrors (src/errors.ts) whose path names the admin API input at fault.
+import { SwitchyardError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { validate } from '../config/validate.js';
 import { BackendState, type AdminState } from './backend.js';
 import type { PoolRuntime } from './pool.js';
-
-export class ControlError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
-    super(message);
-  }
-}
 
 export class PoolControl {
   /**
@@ -25,14 +21,14 @@ export class PoolControl {
 
   pool(name: string): PoolRuntime {
     const p = this.pools.get(name);
-    if (!p) throw new ControlError(404, `no pool named ${JSON.stringify(name)}`);
+    if (!p) throw new SwitchyardError('SY_ERR_POOL_UNKNOWN', `no pool named ${JSON.stringify(name)}`, 'params.pool');
     return p;
   }
 
   backend(poolName: string, id: string): BackendState {
     const p = this.pool(poolName);
     const b = p.backends.find((x) => x.id === id && !x.removing);
-    if (!b) throw new ControlError(404, `pool ${poolName} has no backend ${JSON.stringify(id)}`);
+    if (!b) throw new SwitchyardError('SY_ERR_BACKEND_UNKNOWN', `pool ${poolName} has no backend ${JSON.stringify(id)}`, 'params.id');
     return b;
   }
 
@@ -45,9 +41,12 @@ export class PoolControl {
       routes: tcp ? [] : [{ pool: poolName }],
       tcp: tcp ? [{ listen: { port: 0 }, pool: poolName }] : undefined,
     });
-    if (!probe.config) throw new ControlError(400, probe.problems.map((x) => x.message).join('; '));
+    if (!probe.config) {
+      const path = probe.problems.every((x) => x.path.endsWith('.weight')) ? 'body.weight' : 'body.url';
+      throw new SwitchyardError('SY_ERR_BACKEND_INVALID', probe.problems.map((x) => x.message).join('; '), path);
+    }
     const nb = probe.config.pools[poolName]!.backends[0]!;
-    if (p.backends.some((b) => b.id === nb.id && !b.removing)) throw new ControlError(409, `pool ${poolName} already has backend ${nb.id}`);
+    if (p.backends.some((b) => b.id === nb.id && !b.removing)) throw new SwitchyardError('SY_ERR_BACKEND_EXISTS', `pool ${poolName} already has backend ${nb.id}`, 'body.url');
     const b = new BackendState(nb);
     const now = Date.now();
     if (p.spec.slowStart > 0) b.rampStart = now;
@@ -58,7 +57,7 @@ export class PoolControl {
   }
 
   setWeight(poolName: string, id: string, weight: number, reason = 'weight set at runtime'): BackendState {
-    if (!Number.isInteger(weight) || weight < 0 || weight > 65535) throw new ControlError(400, `weight must be an integer 0..65535, got ${weight}`);
+    if (!Number.isInteger(weight) || weight < 0 || weight > 65535) throw new SwitchyardError('SY_ERR_BACKEND_INVALID', `weight must be an integer 0..65535, got ${weight}`, 'body.weight');
     const b = this.backend(poolName, id);
     const from = b.configWeight;
     b.configWeight = weight;
@@ -68,7 +67,7 @@ export class PoolControl {
   }
 
   setState(poolName: string, id: string, state: AdminState, reason = `set to ${state} at runtime`): BackendState {
-    if (state !== 'active' && state !== 'drain' && state !== 'disabled') throw new ControlError(400, `state must be active, drain or disabled, got ${JSON.stringify(state)}`);
+    if (state !== 'active' && state !== 'drain' && state !== 'disabled') throw new SwitchyardError('SY_ERR_BACKEND_INVALID', `state must be active, drain or disabled, got ${JSON.stringify(state)}`, 'body.state');
     const b = this.backend(poolName, id);
     const from = b.state;
     b.adminState = state;

@@ -29,7 +29,7 @@ export function framingFor(method: string, status: number, headers: IncomingHttp
   return clientKeeps ? { kind: 'chunked' } : { kind: 'close' };
 }
 
-/** Response header names never relayed as received (product.md, Data plane: hop-by-hop). */
+/** Response header names never relayed as received (docs/routing.md#data-plane: hop-by-hop). */
 const DROP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'content-length']);
 
 function listed(connection: string | undefined): Set<string> {

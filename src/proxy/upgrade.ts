@@ -1,4 +1,4 @@
-// WebSocket and other Upgrade requests (product.md, Contract additions: Listeners): routed like any
+// WebSocket and other Upgrade requests (docs/security.md#upgrade-requests-websocket-h2c): routed like any
 // request, sent upstream on a connection of their own, tunnelled only once the backend answers 101.
 // Any other answer is relayed as an ordinary response and the client connection goes back to
 // node:http, so the next request on it is parsed, routed and checked like any other.
@@ -19,7 +19,7 @@ import { requestHeaders } from './headers.js';
 import { IDEMPOTENT, upstreamFailure } from './upstream.js';
 import { errorResponse, framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
 
-/** The contract's `pools.<name>.tls` (product.md); read when the config provides it. */
+/** The contract's `pools.<name>.tls` (docs/configuration.md); read when the config provides it. */
 export interface UpstreamTls {
   /** PEM text of the CA certificates to trust (instead of the system store). */
   ca?: string | Buffer | (string | Buffer)[];

@@ -1,4 +1,4 @@
-// chbl — consistent hashing with bounded loads (schedulers.md §13; Mirrokni, Thorup and
+// chbl — consistent hashing with bounded loads (docs/schedulers.md#chbl-consistent-hashing-with-bounded-loads; Mirrokni, Thorup and
 // Zadimoghaddam): walk the ring clockwise from the key over distinct backends and take the first
 // eligible b whose in-flight count is below cap(b) = ⌈c · (T + 1) · w_b / W⌉, where T is the pool's
 // in-flight total and W the sum of eligible weights. balanceFactor 0 = plain ring hash.

@@ -1,4 +1,4 @@
-// dh — IPVS destination hashing (schedulers.md §8): 2^tableBits buckets, bucket i owned by the
+// dh — IPVS destination hashing (docs/schedulers.md#dh-destination-hashing): 2^tableBits buckets, bucket i owned by the
 // i-th available backend cyclically (weights ignored); the owner or nothing (no fallback).
 import { addrToU32, ipvsBucket, murmur3 } from './hash.js';
 import { num } from './params.js';

@@ -1,4 +1,4 @@
-// ewma — peak EWMA (Finagle / Linkerd, schedulers.md §16): per-backend RTT estimate that jumps up to
+// ewma — peak EWMA (Finagle / Linkerd, docs/schedulers.md#ewma-peak-ewma): per-backend RTT estimate that jumps up to
 // any higher observation and decays exp(−Δt/τ) otherwise; p2c on cost × (pending + 1) / weight.
 // Two distinct eligible backends are drawn uniformly (Finagle); weights enter through the score.
 import { num } from './params.js';

@@ -1,5 +1,5 @@
 // One stable 32-bit string hash for every scheduler (murmur3_x86_32 over UTF-8), and the IPVS
-// integer mix for client addresses (schedulers.md §1.5).
+// integer mix for client addresses (docs/schedulers.md#load-figure-and-hashing).
 import { isIPv4, isIPv6 } from 'node:net';
 
 const enc = new TextEncoder();

@@ -1,4 +1,4 @@
-// IPVS lblc/lblcr table garbage collection (schedulers.md §10, kernel ip_vs_lblc.c check_expire),
+// IPVS lblc/lblcr table garbage collection (docs/schedulers.md#lblc-locality-based-least-connection, kernel ip_vs_lblc.c check_expire),
 // run lazily: every call replays the 60 s timer ticks that have fallen due since the last one.
 //  - every 30th tick: full check, drop entries unused for `expiration`;
 //  - otherwise, when the table holds more than 16 384 entries: drop entries unused for 6 min

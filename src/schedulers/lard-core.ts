@@ -1,4 +1,4 @@
-// What lard and lard-r share (schedulers.md §14, Pai et al. ASPLOS 1998): parameters, weight-
+// What lard and lard-r share (docs/schedulers.md#lard-and-lard-r-locality-aware-request-distribution, Pai et al. ASPLOS 1998): parameters, weight-
 // normalised loads, the T_low / T_high / 2·T_high reassignment trigger, least-loaded choice with
 // rendezvous-hash ties, the admission bound S, and a bounded target map (LRU + TTL).
 import { fmix32, murmur3 } from './hash.js';

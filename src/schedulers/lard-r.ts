@@ -1,4 +1,4 @@
-// lard-r — LARD with replication (schedulers.md §14, Pai et al. ASPLOS 1998): each target maps to
+// lard-r — LARD with replication (docs/schedulers.md#lard-and-lard-r-locality-aware-request-distribution, Pai et al. ASPLOS 1998): each target maps to
 // a server set. Requests go to the set's least-loaded member; on the LARD trigger the set grows by
 // the cluster's least-loaded backend; after K = replicaTtl seconds without change it loses its most
 // loaded member. With no trigger it decides exactly like lard.

@@ -1,4 +1,4 @@
-// lard — locality-aware request distribution (schedulers.md §14, Pai et al. ASPLOS 1998): each
+// lard — locality-aware request distribution (docs/schedulers.md#lard-and-lard-r-locality-aware-request-distribution, Pai et al. ASPLOS 1998): each
 // target sticks to one backend, moved to the least-loaded one only when its backend's load passes
 // T_high while another is below T_low, or reaches 2·T_high. The router admits at most S requests.
 import { murmur3 } from './hash.js';

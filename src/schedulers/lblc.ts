@@ -1,4 +1,4 @@
-// lblc — IPVS locality-based least connection (schedulers.md §10, kernel ip_vs_lblc.c): each
+// lblc — IPVS locality-based least connection (docs/schedulers.md#lblc-locality-based-least-connection, kernel ip_vs_lblc.c): each
 // target (the request's hash key) maps to one backend, kept while that backend is eligible and
 // not overloaded; otherwise the target is rescheduled by wlc and the entry updated.
 import { expireDue, newClock, type ExpiryClock } from './ipvs-expire.js';

@@ -1,4 +1,4 @@
-// lblcr — IPVS lblc with replication (schedulers.md §11, kernel ip_vs_lblcr.c): each target maps
+// lblcr — IPVS lblc with replication (docs/schedulers.md#lblcr-lblc-with-replication, kernel ip_vs_lblcr.c): each target maps
 // to a server set. Requests go to the set's weighted least-loaded member; when that member is
 // overloaded (the lblc rule) the set grows by the cluster-wide wlc choice; after `expiration`
 // seconds without modification a multi-member set loses its weighted most-loaded member.

@@ -1,4 +1,4 @@
-// lc — IPVS least connection (schedulers.md §4): smallest 256·active + inactive; ties keep the earliest.
+// lc — IPVS least connection (docs/schedulers.md#lc-least-connection): smallest 256·active + inactive; ties keep the earliest.
 import { overhead, statelessDef } from './select.js';
 import { eligible, type BackendView } from './types.js';
 

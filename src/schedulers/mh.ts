@@ -1,4 +1,4 @@
-// mh (alias maglev) — Maglev consistent hashing with IPVS semantics (schedulers.md §12): a prime-size
+// mh (alias maglev) — Maglev consistent hashing with IPVS semantics (docs/schedulers.md#mh-maglev-hashing): a prime-size
 // lookup table filled round by round from per-backend permutations, `turns` slots per round from
 // lastWeight; rebuilt only when the available set or its last weights change (a drain keeps it).
 import { murmur3 } from './hash.js';

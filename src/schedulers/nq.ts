@@ -1,4 +1,4 @@
-// nq — IPVS never queue (schedulers.md §7): the first idle eligible backend, else the sed rule.
+// nq — IPVS never queue (docs/schedulers.md#nq-never-queue): the first idle eligible backend, else the sed rule.
 // One pass: return at the first idle backend; otherwise the sed choice over all eligible ones
 // (which, with none idle, is exactly what sedSelect would return).
 import { statelessDef } from './select.js';

@@ -1,4 +1,4 @@
-// p2c — power of two choices, least request (schedulers.md §15): draw `choices` distinct eligible
+// p2c — power of two choices, least request (docs/schedulers.md#p2c-power-of-two-choices): draw `choices` distinct eligible
 // backends with probability proportional to weight; the smallest active/weight wins, ties to the
 // first drawn. Seeded: the random stream lives in the state, seeded from the injected Rng.
 import { num } from './params.js';

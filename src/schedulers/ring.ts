@@ -1,4 +1,4 @@
-// A Ketama-style hash ring (schedulers.md §13): each member placed at points murmur3("<id>_<i>"),
+// A Ketama-style hash ring (docs/schedulers.md#chbl-consistent-hashing-with-bounded-loads): each member placed at points murmur3("<id>_<i>"),
 // sorted; a key's position is the first point at or after murmur3(key), wrapping round.
 import { murmur3 } from './hash.js';
 

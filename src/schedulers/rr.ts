@@ -1,4 +1,4 @@
-// rr — IPVS round robin (schedulers.md §2): the next eligible backend after the cursor, one lap at most.
+// rr — IPVS round robin (docs/schedulers.md#rr-round-robin): the next eligible backend after the cursor, one lap at most.
 import { eligible, type BackendView, type SchedulerDef } from './types.js';
 
 interface State {

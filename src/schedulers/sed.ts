@@ -1,4 +1,4 @@
-// sed — IPVS shortest expected delay (schedulers.md §6): smallest (active + 1) / weight,
+// sed — IPVS shortest expected delay (docs/schedulers.md#sed-shortest-expected-delay): smallest (active + 1) / weight,
 // cross-multiplied, strict replacement (ties keep the earliest); inactive connections ignored.
 import { statelessDef } from './select.js';
 import { eligible, type BackendView } from './types.js';

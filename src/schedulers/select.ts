@@ -15,11 +15,11 @@ export function statelessDef(name: string, select: Select): SchedulerDef<null> {
   };
 }
 
-/** IPVS overhead: an active connection costs 256 inactive ones (schedulers.md §1.5). */
+/** IPVS overhead: an active connection costs 256 inactive ones (docs/schedulers.md#load-figure-and-hashing). */
 export const overhead = (b: BackendView): number => 256 * b.active + b.inactive;
 
 /**
- * IPVS wlc (schedulers.md §5): first eligible backend, replaced by any later one d when
+ * IPVS wlc (docs/schedulers.md#wlc-weighted-least-connection): first eligible backend, replaced by any later one d when
  * overhead(l)·w(d) > overhead(d)·w(l) (strict, cross-multiplied, so ties keep the earliest).
  */
 export function wlcSelect(backends: readonly BackendView[], avoid?: ReadonlySet<string>): BackendView | null {

@@ -1,4 +1,4 @@
-// sh — IPVS source hashing (schedulers.md §9): 2^tableBits buckets filled by walking the available
+// sh — IPVS source hashing (docs/schedulers.md#sh-source-hashing): 2^tableBits buckets filled by walking the available
 // backends cyclically, `weight` consecutive buckets each (weight 0 still one per lap); keyed by the
 // client address (default hashKey 'client-ip'), plus its port with `port: true`.
 import { keyBucket } from './dh.js';

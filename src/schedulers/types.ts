@@ -1,4 +1,4 @@
-// The scheduler contract (see ../shared docs: schedulers.md §1). Decisions are synchronous and pure:
+// The scheduler contract (docs/schedulers.md#common-model). Decisions are synchronous and pure:
 // no I/O, no timers, no clock (time arrives as `now`), randomness only from the injected Rng.
 
 export type BackendStatus = 'active' | 'drain' | 'disabled' | 'down';
@@ -16,7 +16,7 @@ export interface BackendView {
   readonly active: number;
   /** Raw TCP: connections half-closed or closing; HTTP: always 0. */
   readonly inactive: number;
-  /** IPVS -x/-y connection thresholds (§1.4). */
+  /** IPVS -x/-y connection thresholds (docs/schedulers.md#connection-thresholds). */
   readonly overloaded: boolean;
 }
 
@@ -75,7 +75,7 @@ export interface SchedulerDef<P = unknown> {
   create(params: P, rng: Rng): Scheduler<unknown>;
 }
 
-/** eligible(b) ⇔ available ∧ weight > 0 ∧ ¬overloaded ∧ not avoided (schedulers.md §1.2). */
+/** eligible(b) ⇔ available ∧ weight > 0 ∧ ¬overloaded ∧ not avoided (docs/schedulers.md#eligibility-drain-and-down). */
 export function eligible(b: BackendView, avoid?: ReadonlySet<string>): boolean {
   return b.state === 'active' && b.weight > 0 && !b.overloaded && (avoid === undefined || !avoid.has(b.id));
 }

@@ -1,4 +1,4 @@
-// wlc — IPVS weighted least connection, the default scheduler (schedulers.md §5).
+// wlc — IPVS weighted least connection, the default scheduler (docs/schedulers.md#wlc-weighted-least-connection).
 import { statelessDef, wlcSelect } from './select.js';
 
 export const wlc = statelessDef('wlc', wlcSelect);

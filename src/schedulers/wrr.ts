@@ -1,4 +1,4 @@
-// wrr — IPVS weighted round robin (schedulers.md §3): passes over the list with a falling weight
+// wrr — IPVS weighted round robin (docs/schedulers.md#wrr-weighted-round-robin): passes over the list with a falling weight
 // threshold cw (step di = gcd of weights), so picks interleave and are exactly proportional.
 import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 import { gcd } from './util.js';

@@ -1,4 +1,4 @@
-// The cluster model (schedulers.md §20.2): N backends, each an LRU of C bytes with a disk FIFO and a
+// The cluster model (docs/simulator.md#backend-and-front-end-model): N backends, each an LRU of C bytes with a disk FIFO and a
 // CPU FIFO. A hit queues for the CPU only; a miss queues for the disk, then the CPU, and inserts the
 // object into that backend's LRU (hit or miss is decided at dispatch).
 import type { BackendStatus, BackendView } from '../schedulers/types.js';

@@ -1,4 +1,4 @@
-// The LARD paper's per-request costs as schedulers.md §20.2 states them, in milliseconds.
+// The LARD paper's per-request costs as docs/simulator.md#backend-and-front-end-model states them, in milliseconds.
 
 /** CPU: 417 µs + 24 µs per 512 B started (Flash figures). */
 export function cpuMs(bytes: number): number {

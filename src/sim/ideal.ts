@@ -1,4 +1,4 @@
-// The best a partition can do (schedulers.md §20.3): the hit ratio of one LRU of N·C bytes on the
+// The best a partition can do (docs/simulator.md#metrics): the hit ratio of one LRU of N·C bytes on the
 // same stream, measured after the same warm-up.
 import { ByteLru } from './lru.js';
 import type { Workload } from './workload.js';

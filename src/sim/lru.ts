@@ -1,4 +1,4 @@
-// An LRU cache of whole objects bounded by bytes (schedulers.md §20.1). Objects are small integer
+// An LRU cache of whole objects bounded by bytes (docs/simulator.md#workload-w1). Objects are small integer
 // ids, so the recency list lives in typed arrays: every operation is O(1) and allocation-free.
 // An object larger than the capacity is never cached.
 

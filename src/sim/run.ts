@@ -1,5 +1,5 @@
 // Drives one registered scheduler, through the real Scheduler interface, over a workload on the
-// cluster model of schedulers.md §20.2 (closed loop with W outstanding, or open loop at the
+// cluster model of docs/simulator.md#backend-and-front-end-model (closed loop with W outstanding, or open loop at the
 // workload's arrival times with at most W outstanding and a FIFO at the front-end).
 import { seededRng } from '../schedulers/rng.js';
 import type { PickContext } from '../schedulers/types.js';
@@ -18,7 +18,7 @@ export interface ClusterOptions {
   window?: number;
   /**
    * Every backend's weight. Default: 1, except ⌈W/N⌉ for lblc and lblcr, whose weights are
-   * capacities in connections (schedulers.md §10, §20.4). Other schedulers treat equal weights
+   * capacities in connections (docs/schedulers.md#lblc-locality-based-least-connection, docs/simulator.md#target-numbers). Other schedulers treat equal weights
    * alike whatever their size — except sh and dh, whose tables give each backend `weight`
    * consecutive buckets, so large weights would leave some backends without any.
    */

@@ -1,4 +1,4 @@
-// Synthetic workload W1 (schedulers.md §20.1): Zipf-like popularity P(rank i) ∝ i^−α over K objects
+// Synthetic workload W1 (docs/simulator.md#workload-w1): Zipf-like popularity P(rank i) ∝ i^−α over K objects
 // `/obj/<rank>`, lognormal sizes drawn independently of rank, an independent-reference request stream.
 import { seededRng } from '../schedulers/rng.js';
 import type { Rng } from '../schedulers/types.js';

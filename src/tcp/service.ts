@@ -88,7 +88,7 @@ export class TcpService {
   }
 
   /**
-   * IPVS `expire_nodest_conn` (schedulers.md §18.2, on for raw TCP): the backend went down, was
+   * IPVS `expire_nodest_conn` (docs/affinity.md#how-switchyard-maps-it, on for raw TCP): the backend went down, was
    * disabled or removed — its live streams are closed so clients reconnect to another one.
    */
   expireBackend(pool: string, backend: string, reason: string): number {

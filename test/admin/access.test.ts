@@ -198,7 +198,7 @@ describe('without a token: Host allow-list, Origin check, JSON-only mutations', 
     for (const r of cases) {
       const a = await raw(port, r);
       expect(a.status, `${r.method} ${r.target} ${JSON.stringify(r.headers)}`).toBe(415);
-      expect(JSON.parse(a.body)).toEqual({ error: `${r.method} needs Content-Type: application/json`, statusCode: 415 });
+      expect(JSON.parse(a.body)).toEqual({ error: `${r.method} needs Content-Type: application/json`, statusCode: 415, code: 'SY_ERR_ADMIN_CONTENT_TYPE', path: 'headers.content-type' });
     }
     expect(w.changed()).toEqual([]);
     const ok = await raw(port, { method: 'PATCH', target: `/api/pools/html/backends/${id}`, headers: { 'Content-Type': 'Application/JSON; charset=utf-8', Origin: `http://${own}` }, body: '{"state":"drain"}' });

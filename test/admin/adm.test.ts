@@ -96,6 +96,20 @@ describe('adm (in-process)', () => {
     await expect(adm('edit', 'html', f.html[0]!.id)).rejects.toThrow(/required option '-w, --weight <n>'/);
   });
 
+  it('failures carry the API\'s code and key path (issue 12)', async () => {
+    const e = await adm('drain', 'nope', '127.0.0.1:1').catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AdmError);
+    expect(e).toMatchObject({ code: 'SY_ERR_POOL_UNKNOWN', status: 404, path: 'params.pool' });
+    expect(await adm('edit', 'html', '127.0.0.1:1', '--weight', '2').catch((x: unknown) => x)).toMatchObject({ code: 'SY_ERR_BACKEND_UNKNOWN', path: 'params.id' });
+    expect(await adm('add', 'html', `http://${f.html[0]!.id}`).catch((x: unknown) => x)).toMatchObject({ code: 'SY_ERR_BACKEND_EXISTS', path: 'body.url' });
+    expect(await adm('reload').catch((x: unknown) => x)).toMatchObject({ code: 'SY_ERR_RELOAD_NO_FILE' });
+    const port = await refusedPort();
+    const program = new Command().exitOverride();
+    registerAdm(program);
+    const down = await program.parseAsync(['adm', '--admin', `http://127.0.0.1:${port}`, 'list'], { from: 'user' }).catch((x: unknown) => x);
+    expect(down).toMatchObject({ code: 'SY_ERR_ADMIN_UNREACHABLE' });
+  });
+
   it('clear errors: wrong token, no token, unreachable', async () => {
     const program = () => {
       const p = new Command().exitOverride();
@@ -137,7 +151,7 @@ describe('adm (the real command line)', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^HTTP images +rr$/m);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^switchyard: the admin API at http:\/\/127\.0\.0\.1:\d+ refused the token \(401 Unauthorized\)/);
+    expect(bad.stderr).toMatch(/^switchyard: SY_ERR_ADMIN_TOKEN: the admin API at http:\/\/127\.0\.0\.1:\d+ refused the token \(401 Unauthorized\)/);
     expect(f.tr.router.pools.get('html')!.get(f.html[0]!.id)!.state).toBe('active');
   }, 60_000);
 });

@@ -41,7 +41,7 @@ describe('read routes', () => {
     expect(one.json().scheduler).toBe('rr');
     const missing = await inject('GET', '/api/pools/nope');
     expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toEqual({ error: 'no pool named "nope"', statusCode: 404 });
+    expect(missing.json()).toEqual({ error: 'no pool named "nope"', statusCode: 404, code: 'SY_ERR_POOL_UNKNOWN', path: 'params.pool' });
   });
 
   it('backends carry their health: last active check, streaks, ejections', async () => {

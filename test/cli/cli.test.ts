@@ -96,6 +96,21 @@ export default {
     expect(b.err).toMatch(/bad header/);
   });
 
+  it('prints failures as `switchyard: code: message` (issue 12): config problems, a missing file, a bad argument', async () => {
+    const bad = file('one-problem.config.ts', `export default { pools: { a: { scheduler: 'nope', backends: ['http://127.0.0.1:1'] } }, routes: [{ pool: 'a' }] };`);
+    const [invalid, missing, header] = await Promise.all([
+      run(['check', '-c', bad]),
+      run(['check', '-c', join(dir, 'absent.ts')]),
+      run(['explain', '-c', good, 'GET', '/', '-H', 'no-colon']),
+    ]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.err).toMatch(new RegExp(`^switchyard: SY_ERR_CONFIG_INVALID: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1 config problem:\n  pools\.a\.scheduler: `));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^switchyard: SY_ERR_CONFIG_FILE: .*absent\.ts: 1 config problem:\n  \(file\): config file not found/);
+    expect(header.code).toBe(2);
+    expect(header.err).toBe(`switchyard: SY_ERR_CLI_ARGUMENT: bad header "no-colon": expected 'Name: value'\n`);
+  });
+
   it('an unknown command prints usage and exits non-zero', async () => {
     const r = await run(['frobnicate']);
     expect(r.code).not.toBe(0);
