@@ -3,7 +3,7 @@
 // ratios are computed once a second in tick().
 import hdr from 'hdr-histogram-js';
 import type { Router } from '../router.js';
-import type { AccessRecord } from '../proxy/exchange.js';
+import type { AccessRecord } from '../proxy/records.js';
 
 type Histogram = ReturnType<typeof hdr.build>;
 

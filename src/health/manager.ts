@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
 import type { BackendState } from '../pools/backend.js';
 import type { PoolRuntime } from '../pools/pool.js';
-import type { UpstreamResult } from '../proxy/exchange.js';
+import type { UpstreamResult } from '../proxy/records.js';
 import { seededRng } from '../schedulers/rng.js';
 import { ActiveCheck, RiseFall } from './checker.js';
 import { checksSinceEjection, coolDown, endsEjectionEarly, isFailure, mayEject, type ReturnCause } from './outlier.js';

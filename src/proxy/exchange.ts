@@ -6,15 +6,12 @@ import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../errors.js';
-import type { RequestFacts } from '../match/facts.js';
-import type { CompiledRoute } from '../match/compile.js';
 import type { BackendState } from '../pools/backend.js';
-import { hashKeyOf } from '../pools/hash-key.js';
 import type { PoolRuntime } from '../pools/pool.js';
-import type { PickContext } from '../schedulers/types.js';
-import type { Router } from '../router.js';
-import type { AffinityInput } from '../affinity/core.js';
-import { decide } from './decide.js';
+import type { Routed } from '../pipeline/admit.js';
+import { decideAttempt, warmChoice } from '../pipeline/decide.js';
+import type { ProxyHost } from './host.js';
+import type { AccessRecord, UpstreamResult } from './records.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { sendError } from './respond.js';
 import { IDEMPOTENT, upstreamFailure } from './upstream.js';
@@ -45,22 +42,7 @@ function uploadsOf(b: BackendState): Map<string, number> {
   return m;
 }
 
-export type UpstreamResult = 'ok' | 'http5xx' | 'connect' | 'timeout' | 'reset';
-
-export interface AccessRecord {
-  method: string;
-  path: string;
-  status: number;
-  route: string | undefined;
-  pool: string | undefined;
-  backend: string | undefined;
-  clientIp: string;
-  ms: number;
-  attempts: number;
-  error: ErrorCode | undefined;
-  /** The backend's X-Cache header (HIT / MISS …), when it sent one. */
-  cache?: string | undefined;
-}
+export type { AccessRecord, UpstreamResult } from './records.js';
 
 export class Exchange implements Dispatcher.DispatchHandler {
   private backend: BackendState | null = null;
@@ -76,12 +58,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private tHeaders = 0;
   private readonly started = performance.now();
   private readonly hasBody: boolean;
-  private readonly ctx: PickContext;
+  private readonly pool: PoolRuntime;
   private error: ErrorCode | undefined;
   private status = 0;
   private resumeFn: (() => void) | undefined;
-  /** The pool's affinity input (set by the router when the pool has affinity). */
-  aff: AffinityInput | undefined;
   private affCookie: string | undefined;
   /** This attempt counts in `uploads` (a request with a body). */
   private uploading = false;
@@ -90,15 +70,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private connected = false;
 
   constructor(
-    private readonly router: Router,
+    private readonly host: ProxyHost,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly route: CompiledRoute,
-    private readonly pool: PoolRuntime,
-    private readonly facts: RequestFacts,
-    private readonly clientIp: string,
-    private readonly trusted: boolean,
-    private readonly peerIp: string,
+    /** The pipeline's result (pipeline/admit.ts), with the snapshot this request keeps. */
+    private readonly r: Routed,
     private readonly limits: Limits,
     /** The listener's allowUnderscoreHeaders. */
     private readonly allowUnderscore = false,
@@ -106,13 +82,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
     this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-    this.ctx = {
-      key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, clientIp) : undefined,
-      clientIp,
-      clientPort: req.socket.remotePort ?? 0,
-      now: Date.now(),
-      avoid: undefined,
-    };
+    this.pool = r.pool;
     // one shared listener (no closure per request); it finds this exchange on the response
     (res as ExchangeResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);
@@ -120,7 +90,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   run(): void {
     // with a shared store, a client's first request here may wait for one store read (at the edge)
-    const warming = this.aff?.core.warm(this.pool, this.ctx, this.aff);
+    const warming = warmChoice(this.r);
     if (warming !== undefined) {
       void warming.then(() => {
         if (!this.done) this.admit();
@@ -149,9 +119,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private attempt(): void {
-    this.ctx.now = Date.now();
-    this.ctx.avoid = this.avoid;
-    const d = decide(this.pool, this.ctx, false, this.aff);
+    const d = decideAttempt(this.r, this.avoid);
     if (d.setCookie !== undefined) this.affCookie = d.setCookie;
     const b = d.backend;
     if (b === null) {
@@ -159,15 +127,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
       else this.fail('SY_ERR_NO_BACKEND', ['retry-after', '5']);
       return;
     }
-    const slots = this.router.upstreams.connections;
+    const slots = this.host.upstreams.connections;
     if (this.hasBody) {
       const m = uploadsOf(b);
-      const n = m.get(this.clientIp) ?? 0;
+      const n = m.get(this.r.clientIp) ?? 0;
       if (n >= slots >> 1) {
         this.fail('SY_ERR_CLIENT_UPLOADS', ['retry-after', '1']);
         return;
       }
-      m.set(this.clientIp, n + 1);
+      m.set(this.r.clientIp, n + 1);
       this.uploading = true;
     }
     this.backend = b;
@@ -177,16 +145,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
     // every upstream connection of this backend is taken: the request will queue, and the wait
     // counts against the pool's timeout
     if (b.active >= slots) this.deadline = setTimeout(() => this.onDeadline(), this.pool.spec.timeout);
-    this.pool.start(b, this.ctx.now);
+    this.pool.start(b, this.r.ctx.now);
     this.t0 = performance.now();
     const req = this.req;
     let headers = requestHeaders(req.rawHeaders, req.headers.connection, {
-      peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
+      peerIp: this.r.peer, proto: 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
     });
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
     const opts: Dispatcher.DispatchOptions = {
-      path: this.facts.path + this.facts.search,
+      path: this.r.facts.path + this.r.facts.search,
       method: req.method as Dispatcher.HttpMethod,
       headers,
       // undici takes async iterables as bodies (lib/core/request.js); its types list only streams
@@ -196,8 +164,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     };
     const sp = this.pool.spec.sendProxy;
     // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
-    const up = sp === undefined ? this.router.upstreams.get(b, this.pool.spec.connectTimeout)
-      : this.router.proxied.get(b, sp, req.socket, connectionEnds(req.socket), this.pool.spec.connectTimeout);
+    const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec.connectTimeout)
+      : this.host.proxied.get(b, sp, req.socket, connectionEnds(req.socket), this.pool.spec.connectTimeout);
     up.dispatch(opts, this);
   }
 
@@ -226,13 +194,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     const { headers, contentType, cache } = responseHeaders(rawHeaders);
     this.cache = cache;
-    if (contentType !== undefined && (this.pool.spec.learnMime || this.router.current.config.learnMime)) {
-      this.router.learned.learn(this.facts.path, contentType);
+    // the snapshot this request started with, not one a reload swapped in since
+    if (contentType !== undefined && (this.pool.spec.learnMime || this.r.snap.config.learnMime)) {
+      this.host.learned.learn(this.r.facts.path, contentType);
     }
     if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
     const res = this.res;
     if (this.done || res.destroyed) return false;
-    if (this.router.closing) headers.push('connection', 'close');
+    if (this.host.closing) headers.push('connection', 'close');
     // written with the first body byte or the end (node:http sends a head no sooner anyway), so
     // a response that breaks before any body byte can still be answered 502
     this.head = headers;
@@ -312,15 +281,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.uploading) {
       this.uploading = false;
       const m = uploadsOf(b);
-      const n = (m.get(this.clientIp) ?? 1) - 1;
-      if (n === 0) m.delete(this.clientIp);
-      else m.set(this.clientIp, n);
+      const ip = this.r.clientIp;
+      const n = (m.get(ip) ?? 1) - 1;
+      if (n === 0) m.delete(ip);
+      else m.set(ip, n);
     }
     const now = performance.now();
     const rtt = (this.tHeaders || now) - this.t0;
     this.pool.end(b, rtt, result === 'ok', Date.now());
     // an attempt the client or the queue ended says nothing about the backend's health
-    if (result !== 'aborted') this.router.upstreamResult(this.pool, b, result);
+    if (result !== 'aborted') this.host.upstreamResult(this.pool, b, result);
     if (result === 'ok' || result === 'http5xx') this.finish();
   }
 
@@ -340,18 +310,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.done = true;
     const rec: AccessRecord = {
       method: this.req.method!,
-      path: this.facts.path,
+      path: this.r.facts.path,
       status: this.status || this.res.statusCode,
-      route: this.route.name,
+      route: this.r.route.name,
       pool: this.pool.name,
       backend: this.lastId,
-      clientIp: this.clientIp,
+      clientIp: this.r.clientIp,
       ms: performance.now() - this.started,
       attempts: this.attempts,
       error: this.error,
       cache: this.cache,
     };
-    this.router.requestDone(rec);
+    this.host.requestDone(rec);
   }
 
   private lastId: string | undefined;

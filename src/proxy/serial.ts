@@ -12,10 +12,14 @@ import type { Socket } from 'node:net';
 /** Requests that may wait behind the one in flight on a single connection. */
 export const MAX_QUEUED = 16;
 
+/** Serves one request; one shared function per listener, its argument passed along (no closure per request). */
+export type Serve<A> = (arg: A, req: IncomingMessage, res: ServerResponse) => void;
+
 interface Waiting {
   req: IncomingMessage;
   res: ServerResponse;
-  run: () => void;
+  run: Serve<unknown>;
+  arg: unknown;
 }
 
 interface Line {
@@ -58,7 +62,7 @@ function next(this: LineResponse): void {
   w.res.once('close', next);
   line.current = w.req;
   if (line.queue.length === 0 && !line.overflow) resume(s);
-  w.run();
+  w.run(w.arg, w.req, w.res);
 }
 
 function resume(s: HttpSocket): void {
@@ -69,10 +73,10 @@ function resume(s: HttpSocket): void {
 }
 
 /**
- * Run `run` now if the connection has no request in flight, else when the requests before it are
- * answered. Returns false when the request is dropped (the connection overflowed its queue).
+ * Run `run(arg, req, res)` now if the connection has no request in flight, else when the requests
+ * before it are answered. Returns false when the request is dropped (the connection overflowed its queue).
  */
-export function inTurn(req: IncomingMessage, res: ServerResponse, run: () => void): boolean {
+export function inTurn<A>(req: IncomingMessage, res: ServerResponse, run: Serve<A>, arg: A): boolean {
   const s = req.socket as HttpSocket;
   (res as LineResponse)[SOCKET] = s;
   let line = s[LINE];
@@ -81,7 +85,7 @@ export function inTurn(req: IncomingMessage, res: ServerResponse, run: () => voi
     line.busy = true;
     line.current = req;
     res.once('close', next);
-    run();
+    run(arg, req, res);
     return true;
   }
   if (line.overflow) return false;
@@ -96,7 +100,7 @@ export function inTurn(req: IncomingMessage, res: ServerResponse, run: () => voi
     });
     return false;
   }
-  line.queue.push({ req, res, run });
+  line.queue.push({ req, res, run: run as Serve<unknown>, arg });
   if (s._paused !== true) {
     s._paused = true;
     s.pause();

@@ -6,19 +6,15 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage, type 
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
-import type { AffinityInput } from '../affinity/core.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import type { CompiledRoute } from '../match/compile.js';
-import type { RequestFacts } from '../match/facts.js';
 import type { BackendState } from '../pools/backend.js';
-import { hashKeyOf } from '../pools/hash-key.js';
 import type { PoolRuntime } from '../pools/pool.js';
+import type { Routed } from '../pipeline/admit.js';
+import { decideAttempt, warmChoice } from '../pipeline/decide.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
 import { encodeHeader } from '../proxy-protocol/encode.js';
-import type { Router } from '../router.js';
-import type { PickContext } from '../schedulers/types.js';
-import { decide } from './decide.js';
-import type { UpstreamResult } from './exchange.js';
+import type { UpgradeHost } from './host.js';
+import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
 import { IDEMPOTENT, upstreamFailure } from './upstream.js';
 import { errorResponse, framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
@@ -55,8 +51,7 @@ export function dial(b: BackendState, pool: PoolRuntime, client: Socket): Socket
 }
 
 export class UpgradeExchange {
-  aff: AffinityInput | undefined;
-  private readonly ctx: PickContext;
+  private readonly pool: PoolRuntime;
   private readonly started = performance.now();
   private avoid: Set<string> | undefined;
   private attempts = 0;
@@ -77,36 +72,27 @@ export class UpgradeExchange {
   private readonly onClientGone = () => this.clientGone();
 
   constructor(
-    private readonly router: Router,
+    private readonly host: UpgradeHost,
     private readonly req: IncomingMessage,
     private readonly client: Socket,
     private readonly head: Buffer,
-    private readonly route: CompiledRoute,
-    private readonly pool: PoolRuntime,
-    private readonly facts: RequestFacts,
-    private readonly clientIp: string,
-    private readonly trusted: boolean,
-    private readonly peerIp: string,
+    /** The pipeline's result (pipeline/admit.ts), with the snapshot this request keeps. */
+    private readonly r: Routed,
     private readonly server: Server,
   ) {
-    this.ctx = {
-      key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, clientIp) : undefined,
-      clientIp, clientPort: req.socket.remotePort ?? 0, now: Date.now(), avoid: undefined,
-    };
+    this.pool = r.pool;
   }
 
   run(): void {
     this.client.on('error', this.onClientGone);
     this.client.on('close', this.onClientGone);
-    const warming = this.aff?.core.warm(this.pool, this.ctx, this.aff);
+    const warming = warmChoice(this.r);
     if (warming !== undefined) void warming.then(() => this.done || this.attempt());
     else this.attempt();
   }
 
   private attempt(): void {
-    this.ctx.now = Date.now();
-    this.ctx.avoid = this.avoid;
-    const d = decide(this.pool, this.ctx, false, this.aff);
+    const d = decideAttempt(this.r, this.avoid);
     if (d.setCookie !== undefined) this.affCookie = d.setCookie;
     const b = d.backend;
     if (b === null) {
@@ -116,13 +102,13 @@ export class UpgradeExchange {
     }
     this.backend = b;
     this.attempts++;
-    this.pool.start(b, this.ctx.now);
+    this.pool.start(b, this.r.ctx.now);
     this.t0 = performance.now();
     const req = this.req;
     const up = httpRequest({
       method: req.method,
-      path: this.facts.path + this.facts.search,
-      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.peerIp, proto: 'http', trusted: this.trusted, upgrade: true }),
+      path: this.r.facts.path + this.r.facts.search,
+      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'http', trusted: this.r.trusted, upgrade: true }),
       setHost: false,
       maxHeaderSize: MAX_RESPONSE_HEAD,
       createConnection: () => dial(b, this.pool, req.socket),
@@ -170,7 +156,7 @@ export class UpgradeExchange {
       res.destroy();
       return this.clientGone();
     }
-    const close = this.router.closing || wantsClose(this.req.headers.connection, this.req.httpVersion);
+    const close = this.host.closing || wantsClose(this.req.headers.connection, this.req.httpVersion);
     const framing = framingFor(this.req.method!, this.status, res.headers, !close);
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
     client.write(responseHead(this.status, res.statusMessage ?? '', res.rawHeaders, extra, framing, close));
@@ -266,7 +252,7 @@ export class UpgradeExchange {
     this.lastId = b.id;
     const rtt = this.rtt || performance.now() - this.t0;
     this.pool.end(b, rtt, result === 'ok', Date.now());
-    this.router.upstreamResult(this.pool, b, result);
+    this.host.upstreamResult(this.pool, b, result);
   }
 
   private fail(code: ErrorCode, extra?: Record<string, string>): void {
@@ -282,9 +268,9 @@ export class UpgradeExchange {
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    this.router.requestDone({
-      method: this.req.method!, path: this.facts.path, status: this.status, route: this.route.name,
-      pool: this.pool.name, backend: this.lastId, clientIp: this.clientIp,
+    this.host.requestDone({
+      method: this.req.method!, path: this.r.facts.path, status: this.status, route: this.r.route.name,
+      pool: this.pool.name, backend: this.lastId, clientIp: this.r.clientIp,
       ms: performance.now() - this.started, attempts: this.attempts, error: this.error,
     });
   }

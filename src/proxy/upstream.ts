@@ -3,7 +3,7 @@
 import { buildConnector, Pool, type Dispatcher } from 'undici';
 import { dropInterim100 } from './interim.js';
 import type { ErrorCode } from '../errors.js';
-import type { UpstreamResult } from './exchange.js';
+import type { UpstreamResult } from './records.js';
 import type { BackendState } from '../pools/backend.js';
 
 /** Pool sizing, chosen by measurement (bench/README.md, "Pool sizing"). */

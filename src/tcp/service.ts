@@ -4,16 +4,16 @@
 // scheduler (keyed on the client address); the rest of the connection stays on it.
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { AffinityCore, AffinityInput } from '../affinity/core.js';
+import type { AffinityCore } from '../affinity/core.js';
 import type { TcpService as TcpSpec } from '../config/normalized.js';
 import type { EventBus } from '../events.js';
 import type { BackendState } from '../pools/backend.js';
 import type { PoolRuntime } from '../pools/pool.js';
-import { decide } from '../proxy/decide.js';
-import type { UpstreamResult } from '../proxy/exchange.js';
-import { connectionEnds, readProxyHeader } from '../proxy-protocol/accept.js';
+import { admitConnection } from '../pipeline/connection.js';
+import { decideAttempt, warmChoice } from '../pipeline/decide.js';
+import type { UpstreamResult } from '../proxy/records.js';
+import { readProxyHeader } from '../proxy-protocol/accept.js';
 import { encodeHeader } from '../proxy-protocol/encode.js';
-import type { PickContext } from '../schedulers/types.js';
 import { splice } from './splice.js';
 import { cidrMatcher } from '../proxy/cidr.js';
 
@@ -146,18 +146,17 @@ export class TcpService {
         return;
       }
     }
-    const pool = this.host.pools.get(spec.pool);
-    if (pool === undefined || client.destroyed) {
+    // the pipeline's connection step: client address → pool → decision context (pipeline/connection.ts)
+    const choice = client.destroyed ? undefined : admitConnection(this.host, spec.pool, client);
+    if (choice === undefined) {
       client.destroy();
       return;
     }
-    const ends = connectionEnds(client);
+    const { pool, ends, aff } = choice;
     const clientIp = ends.source.address;
-    const core = this.host.affinity;
-    const conn = core.connection(client);
-    const aff: AffinityInput = { core, conn, token: undefined };
-    const ctx: PickContext = { key: pool.def.hashing ? clientIp : undefined, clientIp, clientPort: ends.source.port, now: Date.now(), avoid: undefined };
-    const warming = pool.spec.affinity !== 'none' ? core.warm(pool, ctx, aff) : undefined;
+    const core = aff.core;
+    const conn = aff.conn;
+    const warming = warmChoice(choice);
     if (warming !== undefined) await warming;
 
     let upstream: Socket | undefined;
@@ -166,11 +165,9 @@ export class TcpService {
     let avoid: Set<string> | undefined;
     const tries = pool.spec.retries + 1;
     for (let i = 0; i < tries && upstream === undefined; i++) {
-      ctx.now = Date.now();
-      ctx.avoid = avoid;
-      b = decide(pool, ctx, false, aff).backend;
+      b = decideAttempt(choice, avoid).backend;
       if (b === null) break;
-      pool.start(b, ctx.now);
+      pool.start(b, choice.ctx.now);
       const t0 = Date.now();
       try {
         upstream = await connectTo(b, pool.spec.connectTimeout);

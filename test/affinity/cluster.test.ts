@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AffinityCore } from '../../src/affinity/core.js';
 import { validate } from '../../src/config/validate.js';
-import { decide } from '../../src/proxy/decide.js';
+import { decide } from '../../src/pipeline/decide.js';
 import { PoolRuntime } from '../../src/pools/pool.js';
 import { echoBackend, refusedPort, type TestServer } from '../helpers.js';
 

@@ -1,4 +1,5 @@
-// The routing decision for one request: pure and synchronous over the router's state.
+// The pipeline's decide step (issue 12): one backend for one attempt of a routed request or TCP
+// connection. Pure and synchronous over the pools' state; the async store read (warm) stays apart.
 import type { PoolRuntime } from '../pools/pool.js';
 import type { BackendState } from '../pools/backend.js';
 import type { PickContext } from '../schedulers/types.js';
@@ -13,6 +14,34 @@ export interface Decision {
   pin?: AffinityDecision['pin'];
   /** A Set-Cookie value for the response ('cookie' affinity). */
   setCookie?: string | undefined;
+}
+
+/** What every decision of one request (or TCP connection) reads: made once by the pipeline. */
+export interface Choice {
+  readonly pool: PoolRuntime;
+  /** Updated per attempt (now, avoid). */
+  readonly ctx: PickContext;
+  /** The pool's affinity input; undefined when the pool has none. */
+  readonly aff: AffinityInput | undefined;
+}
+
+/** One attempt: the clock, and the backends earlier attempts failed on (retries), then decide. */
+export function decideAttempt(c: Choice, avoid: ReadonlySet<string> | undefined): Decision {
+  const ctx = c.ctx;
+  ctx.now = Date.now();
+  ctx.avoid = avoid;
+  return decide(c.pool, ctx, false, c.aff);
+}
+
+/** The decision explain shows: no scheduler cursor moves, no pin is made. */
+export function peekDecision(c: Choice): Decision {
+  return decide(c.pool, c.ctx, true, c.aff);
+}
+
+/** With a shared affinity store, the one read to wait for before the first decision (affinity/core.ts warm). */
+export function warmChoice(c: Choice): Promise<void> | undefined {
+  const aff = c.aff;
+  return aff !== undefined && c.pool.spec.affinity !== 'none' ? aff.core.warm(c.pool, c.ctx, aff) : undefined;
 }
 
 /**

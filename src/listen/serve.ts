@@ -1,0 +1,80 @@
+// The node:http front ends: a request and an upgrade each reach the pipeline through one admit()
+// call (pipeline/admit.ts), then are refused here or handed to an Exchange / UpgradeExchange.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Listen } from '../config/normalized.js';
+import { admit, frontRules, type FrontRules, type PipelineHost, type Refusal } from '../pipeline/admit.js';
+import { Exchange } from '../proxy/exchange.js';
+import type { ProxyHost } from '../proxy/host.js';
+import { sendError } from '../proxy/respond.js';
+import { UpgradeExchange } from '../proxy/upgrade.js';
+import { errorResponse, plainResponse } from '../proxy/upgrade-head.js';
+import type { Snapshot } from '../runtime/snapshot.js';
+import { clientConn } from './conn.js';
+
+/** What the node:http front ends read of the runtime (src/runtime/runtime.ts). */
+export interface HttpHost extends PipelineHost, ProxyHost {
+  /** The newest snapshot: read once per request, which then keeps it. */
+  readonly current: Snapshot;
+}
+
+/** One listener's front: made once at listen time. */
+export interface HttpFront {
+  readonly host: HttpHost;
+  readonly listen: Listen;
+  readonly requests: FrontRules;
+  readonly upgrades: FrontRules;
+  readonly acceptProxy: boolean;
+}
+
+export function httpFront(host: HttpHost, listen: Listen): HttpFront {
+  return { host, listen, requests: frontRules(listen, 'request'), upgrades: frontRules(listen, 'upgrade'), acceptProxy: listen.acceptProxy !== false };
+}
+
+/** A request, in its turn on the connection (proxy/serial.ts inTurn). */
+export function serveRequest(f: HttpFront, req: IncomingMessage, res: ServerResponse): void {
+  if (res.destroyed) return;
+  const host = f.host;
+  // Shutting down: a request that was already on its way over a kept-alive connection is still
+  // served, with `Connection: close`, so the client loses nothing.
+  if (host.closing) res.setHeader('connection', 'close');
+  const r = admit(host.current, host, f.requests, req, clientConn(req.socket, f.acceptProxy));
+  if (r.kind === 'refused') {
+    if (r.close) {
+      res.shouldKeepAlive = false;
+      res.setHeader('connection', 'close');
+    }
+    sendError(res, r.code, undefined, r.detail);
+    if (r.close) req.socket.destroySoon?.();
+    logRefusal(host, req, r);
+    return;
+  }
+  new Exchange(host, req, res, r, f.listen.limits, f.listen.allowUnderscoreHeaders).run();
+}
+
+/** Upgrade requests: refused, or handed to an UpgradeExchange (proxy/upgrade.ts). */
+export function serveUpgrade(f: HttpFront, server: Server, req: IncomingMessage, socket: Socket, head: Buffer): void {
+  const host = f.host;
+  if (host.closing) return endWith(socket, plainResponse(503, '503 router is shutting down\n'));
+  const r = admit(host.current, host, f.upgrades, req, clientConn(req.socket, f.acceptProxy));
+  if (r.kind === 'refused') {
+    endWith(socket, errorResponse(r.code, r.detail));
+    logRefusal(host, req, r);
+    return;
+  }
+  new UpgradeExchange(host, req, socket, head, r, server).run();
+}
+
+function endWith(socket: Socket, text: string): void {
+  socket.on('error', () => undefined);
+  socket.end(text);
+}
+
+/** Refusals after matching (no route, body too large) are logged; earlier ones are not. */
+function logRefusal(host: HttpHost, req: IncomingMessage, r: Refusal): void {
+  if (r.facts === undefined) return;
+  host.requestDone({
+    method: req.method!, path: r.facts.path, status: r.status, route: r.route?.name, pool: r.route?.pool, backend: undefined,
+    clientIp: r.clientIp!, ms: 0, attempts: 0, error: r.code,
+  });
+}

@@ -1,0 +1,160 @@
+// The request pipeline (issue 12): one synchronous pass from a request's head to a routed request
+// or a coded refusal. Steps, in order: framing checks → normalise → request facts → client address
+// → match → route → decision context. Every HTTP front end calls `admit` once (src/listen/serve.ts
+// for node:http requests and upgrades, src/pipeline/explain.ts); TCP services call
+// src/pipeline/connection.ts; each attempt then calls decideAttempt (src/pipeline/decide.ts).
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { AffinityCore } from '../affinity/core.js';
+import type { Listen } from '../config/normalized.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
+import type { CompiledRoute } from '../match/compile.js';
+import { RequestFacts } from '../match/facts.js';
+import type { LearnedMime } from '../match/mime.js';
+import { BadPath, normalizeTarget, type NormalizeOptions, type Target } from '../match/normalize.js';
+import { hashKeyOf } from '../pools/hash-key.js';
+import type { PoolRuntime } from '../pools/pool.js';
+import { cidrMatcher } from '../proxy/cidr.js';
+import { clientFromXff } from '../proxy/headers.js';
+import { checkRequest } from '../proxy/request-check.js';
+import { upgradeBodyRefusal } from '../proxy/upgrade-head.js';
+import type { Snapshot } from '../runtime/snapshot.js';
+import type { PickContext } from '../schedulers/types.js';
+import type { Choice } from './decide.js';
+
+/**
+ * What the pipeline reads of a request head. node:http's IncomingMessage has this shape and is
+ * passed as it is (no copy per request); other front ends build one.
+ */
+export interface RequestHead {
+  readonly method?: string | undefined;
+  /** The request-target as received. */
+  readonly url?: string | undefined;
+  readonly httpVersionMajor: number;
+  readonly httpVersionMinor: number;
+  /** [name, value, …] as received. */
+  readonly rawHeaders: readonly string[];
+  /** Lower-case names (node:http's `headers`). */
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** The client connection, made once per connection (src/listen/conn.ts) or per explain call. */
+export interface ClientConn {
+  /** The peer (the PROXY header's source on acceptProxy listeners), IPv4-mapped written plain. */
+  readonly address: string;
+  readonly port: number;
+  /** For connection affinity; undefined for explain. */
+  readonly socket: Socket | undefined;
+}
+
+/** A listener's rules as one front end applies them; made once per listener (frontRules). */
+export interface FrontRules {
+  /** Framing checks and the body limit (explain's input has no framing to check). */
+  readonly checks: boolean;
+  /** Upgrade requests: a body is refused (proxy/upgrade-head.ts). */
+  readonly upgrade: boolean;
+  readonly maxHeaderCount: number;
+  readonly maxBodySize: number | undefined;
+  readonly normalize: NormalizeOptions;
+  /** A trusted peer's X-Forwarded-For names the client (listen.trustProxy). */
+  readonly isTrusted: (ip: string) => boolean;
+}
+
+/** What the pipeline reads of the runtime (src/runtime/runtime.ts). */
+export interface PipelineHost {
+  readonly pools: ReadonlyMap<string, PoolRuntime>;
+  readonly learned: LearnedMime;
+  readonly affinity: AffinityCore;
+}
+
+export interface Refusal {
+  readonly kind: 'refused';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string | undefined;
+  /** The connection is closed after the answer (framing not to be trusted, or an unread body). */
+  readonly close: boolean;
+  /** Set when the refusal came after matching (no route, body too large): it is logged. */
+  readonly facts: RequestFacts | undefined;
+  readonly clientIp: string | undefined;
+  readonly route: CompiledRoute | undefined;
+}
+
+export interface Routed extends Choice {
+  readonly kind: 'routed';
+  /** The snapshot the request started with; it keeps it to the end. */
+  readonly snap: Snapshot;
+  readonly route: CompiledRoute;
+  /** Method, normalised path and search (forwarded as matched), headers. */
+  readonly facts: RequestFacts;
+  /** The client: the peer, or from X-Forwarded-For when the peer is trusted. */
+  readonly clientIp: string;
+  readonly peer: string;
+  readonly trusted: boolean;
+}
+
+const never = () => false;
+const always = () => true;
+
+export function trustRule(trustProxy: Listen['trustProxy']): (ip: string) => boolean {
+  return trustProxy === true ? always : Array.isArray(trustProxy) ? cidrMatcher(trustProxy) : never;
+}
+
+export function frontRules(listen: Listen, kind: 'request' | 'upgrade'): FrontRules {
+  return {
+    checks: true,
+    upgrade: kind === 'upgrade',
+    maxHeaderCount: listen.limits.maxHeaderCount,
+    maxBodySize: listen.limits.maxBodySize,
+    normalize: { mergeSlashes: listen.mergeSlashes },
+    isTrusted: trustRule(listen.trustProxy),
+  };
+}
+
+function refusal(code: ErrorCode, detail: string | undefined, close: boolean, facts?: RequestFacts, clientIp?: string, route?: CompiledRoute): Refusal {
+  return { kind: 'refused', code, status: ERRORS[code].status, detail, close, facts, clientIp, route };
+}
+
+/** Route one request, or refuse it with a coded error; nothing is sent, nothing is logged here. */
+export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, head: RequestHead, conn: ClientConn): Refusal | Routed {
+  const headers = head.headers;
+  if (rules.checks) {
+    // bad version, too many headers, smuggling shapes, bad Host (proxy/request-check.ts)
+    const bad = checkRequest(head.httpVersionMajor, head.httpVersionMinor, head.rawHeaders, rules.maxHeaderCount, head.url);
+    if (bad !== undefined) return refusal(bad.code, bad.detail, true);
+    const body = rules.upgrade ? upgradeBodyRefusal(headers) : undefined;
+    if (body !== undefined) return refusal('SY_ERR_BAD_REQUEST', body, true);
+  }
+  let t: Target;
+  try {
+    t = normalizeTarget(head.url!, rules.normalize);
+  } catch (e) {
+    if (!(e instanceof BadPath)) throw e;
+    return refusal('SY_ERR_BAD_PATH', e.message, false);
+  }
+  const facts = new RequestFacts(head.method!, t.path, t.search, headers, host.learned);
+  const route = snap.matcher.match(facts);
+  const peer = conn.address;
+  const trusted = rules.isTrusted(peer);
+  let clientIp = peer;
+  if (trusted) {
+    const xff = headers['x-forwarded-for'];
+    const fromXff = xff ? clientFromXff(Array.isArray(xff) ? xff.join(',') : xff, rules.isTrusted) : undefined;
+    if (fromXff) clientIp = fromXff;
+  }
+  if (route === null) return refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp);
+  const max = rules.checks ? rules.maxBodySize : undefined;
+  if (max !== undefined && Number(headers['content-length'] ?? 0) > max) {
+    return refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route);
+  }
+  const pool = host.pools.get(route.pool)!;
+  const ctx: PickContext = {
+    key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, clientIp) : undefined,
+    clientIp,
+    clientPort: conn.port,
+    now: Date.now(),
+    avoid: undefined,
+  };
+  const aff = pool.spec.affinity !== 'none' ? host.affinity.input(pool, conn.socket, headers) : undefined;
+  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted };
+}

@@ -1,0 +1,66 @@
+// Explain: which route, why, which pool and backend a request would get, through the same pipeline
+// as real requests (admit, then a peek decision: no scheduler cursor moves, no pin is made). Its
+// input has no framing to check, so the framing checks and the body limit are not applied.
+import type { Snapshot } from '../runtime/snapshot.js';
+import { admit, type FrontRules, type PipelineHost } from './admit.js';
+import { peekDecision } from './decide.js';
+
+export interface ExplainInput {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  clientIp?: string;
+}
+
+export interface Explanation {
+  method: string;
+  path: string | undefined;
+  status: number;
+  error?: string;
+  mime?: { type: string | undefined; source: string };
+  route?: { name: string; index: number; match: string };
+  tried: { route: string; matched: boolean; failed?: string; detail: string }[];
+  pool?: { name: string; scheduler: string; hashKey: string; key: string | undefined };
+  backend?: { id: string; url: string; state: string; weight: number } | null;
+  reason?: string;
+  /** The pool's affinity pin for this request: read, never created, by explain. */
+  affinity?: { kind: string; client: string; pinned: boolean };
+}
+
+/** Default listener rules: slashes merged, no proxy trusted (the client is `clientIp`). */
+const EXPLAIN: FrontRules = {
+  checks: false, upgrade: false, maxHeaderCount: Infinity, maxBodySize: undefined, normalize: {}, isTrusted: () => false,
+};
+
+export function explain(snap: Snapshot, host: PipelineHost, input: ExplainInput): Explanation {
+  const method = input.method.toUpperCase();
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
+  let url = input.url;
+  const abs = /^https?:\/\/([^/?#]*)/i.exec(url);
+  if (abs && headers.host === undefined) headers.host = abs[1]!;
+  if (!abs && !url.startsWith('/') && url !== '*') url = '/' + url;
+  const head = { method, url, httpVersionMajor: 1, httpVersionMinor: 1, rawHeaders: [], headers };
+  const r = admit(snap, host, EXPLAIN, head, { address: input.clientIp ?? '127.0.0.1', port: 0, socket: undefined });
+  if (r.kind === 'refused') {
+    if (r.facts === undefined) return { method, path: undefined, status: 400, error: `invalid path: ${r.detail}`, tried: [] };
+    const { tried } = snap.matcher.explain(r.facts);
+    return { method, path: r.facts.path, status: 404, error: 'no route matches this request', mime: { type: r.facts.mime.type, source: r.facts.mime.source }, tried };
+  }
+  const { facts, route, pool } = r;
+  const { tried } = snap.matcher.explain(facts);
+  const d = peekDecision(r);
+  const hk = pool.spec.hashKey;
+  return {
+    method,
+    path: facts.path,
+    status: d.backend ? 200 : 503,
+    mime: { type: facts.mime.type, source: facts.mime.source },
+    route: { name: route.name, index: route.index, match: route.describe },
+    tried,
+    pool: { name: pool.name, scheduler: pool.spec.scheduler, hashKey: hk.kind === 'header' || hk.kind === 'cookie' ? `${hk.kind}:${hk.name}` : hk.kind, key: r.ctx.key },
+    backend: d.backend ? { id: d.backend.id, url: d.backend.url, state: d.backend.state, weight: d.backend.weight } : null,
+    reason: d.reason,
+    ...(d.pin ? { affinity: { kind: d.pin.kind, client: d.pin.client, pinned: d.pin.hit } } : {}),
+  };
+}

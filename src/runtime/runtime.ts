@@ -1,0 +1,150 @@
+// The runtime: what lives across requests and reloads — the current snapshot, pools, affinity,
+// health, upstream connections, TCP services, observers — and apply / reload / close of it.
+// Listeners (src/listen/) and front ends read it through narrow host interfaces.
+import cluster from 'node:cluster';
+import { pino, type Logger } from 'pino';
+import { AffinityCore } from '../affinity/core.js';
+import type { Config } from '../config/normalized.js';
+import { loadOffThread } from '../config/off-thread.js';
+import { ConfigError } from '../errors.js';
+import { EventBus } from '../events.js';
+import { HealthManager } from '../health/manager.js';
+import { LearnedMime } from '../match/mime.js';
+import type { BackendState } from '../pools/backend.js';
+import { PoolControl } from '../pools/control.js';
+import { PoolRuntime } from '../pools/pool.js';
+import { poolHints } from '../pools/prebuild.js';
+import { reconcilePools } from '../pools/reconcile.js';
+import type { AccessRecord, UpstreamResult } from '../proxy/records.js';
+import { Upstreams } from '../proxy/upstream.js';
+import { ProxiedUpstreams } from '../proxy-protocol/upstreams.js';
+import { withPrebuilt } from '../schedulers/prebuilt.js';
+import { TcpServices } from '../tcp/services.js';
+import { compile, type Snapshot } from './snapshot.js';
+
+export interface ReloadResult {
+  ok: boolean;
+  problems: { path: string; message: string }[];
+  changes: string[];
+  files: string[];
+}
+
+export interface RuntimeOptions {
+  /** Config file, for reload. */
+  file?: string;
+  logger?: Logger;
+}
+
+export class Runtime {
+  current: Snapshot;
+  readonly pools = new Map<string, PoolRuntime>();
+  readonly events = new EventBus();
+  readonly learned = new LearnedMime();
+  readonly upstreams = new Upstreams();
+  /** sendProxy pools: upstream connections private to one client connection. */
+  readonly proxied = new ProxiedUpstreams();
+  /** Runtime changes: add, remove, re-weight, drain, disable, enable. */
+  readonly control = new PoolControl(this.pools, this.events);
+  readonly log: Logger;
+  readonly file: string | undefined;
+  closing = false;
+  /** Observers of finished requests (access log, metrics, stats). */
+  readonly requestObservers: ((r: AccessRecord) => void)[] = [];
+  /** Observers of each upstream attempt's outcome (passive health checks). */
+  readonly upstreamObservers: ((pool: PoolRuntime, b: BackendState, r: UpstreamResult) => void)[] = [];
+  /** Raw TCP virtual services (config `tcp`). */
+  readonly tcp: TcpServices = new TcpServices(this);
+  /** Active checks, passive ejection and slow start. */
+  readonly health: HealthManager = new HealthManager(this);
+  /** The process-wide affinity table (connection entries, templates, cookie and header pins). */
+  readonly affinity: AffinityCore;
+  /** Reloads run one at a time, in the order they were asked for. */
+  private reloading: Promise<unknown> = Promise.resolve();
+
+  constructor(config: Config, opts: RuntimeOptions = {}) {
+    this.file = opts.file;
+    this.log = opts.logger ?? pino({ level: config.log.level }, pino.destination({ sync: false }));
+    this.current = compile(config, 1);
+    this.affinity = new AffinityCore(config.affinity, this.log, { consistent: cluster.isWorker });
+    this.events.on('backend.removed', (e) => {
+      this.affinity.table.forgetBackend(e.pool, e.backend);
+      // close the removed backend's idle upstream connections unless another pool still uses it
+      this.releaseUpstreams();
+    });
+    this.control.pinned = (pool, backend) => this.affinity.table.liveConnections(pool, backend);
+    const now = Date.now();
+    for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
+    if (config.log.access) {
+      const log = this.log;
+      this.requestObservers.push((r) => log.info(r, 'request'));
+    }
+  }
+
+  requestDone(r: AccessRecord): void {
+    const obs = this.requestObservers;
+    for (let i = 0; i < obs.length; i++) obs[i]!(r);
+  }
+
+  upstreamResult(pool: PoolRuntime, b: BackendState, r: UpstreamResult): void {
+    const obs = this.upstreamObservers;
+    for (let i = 0; i < obs.length; i++) obs[i]!(pool, b, r);
+  }
+
+  /** Close the upstream pools of backends no pool uses any more (after a reload or a removal). */
+  private releaseUpstreams(): void {
+    void this.upstreams.retain(new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url))));
+  }
+
+  /** Swap in a validated config. Unchanged pools keep their backends' state. */
+  apply(config: Config, file = this.file ?? '(inline)'): string[] {
+    const changes = reconcilePools(this.pools, config, this.events, Date.now());
+    this.affinity.configure(config.affinity);
+    void this.tcp.reconcile(config.tcp);
+    this.current = compile(config, this.current.version + 1);
+    this.releaseUpstreams();
+    this.events.emit('config.reloaded', { file, changes });
+    return changes;
+  }
+
+  /**
+   * Re-read the config file; on any problem keep the running config and report every problem.
+   * `files`: what the load read (the file and the local files it imports), for watching.
+   */
+  reload(): Promise<ReloadResult> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Import, validation and large tables happen in a worker (src/config/off-thread.ts); only the swap runs here. */
+  private async reloadNow(): Promise<ReloadResult> {
+    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [], files: [] };
+    const loaded = await loadOffThread(this.file, poolHints(this.pools));
+    let problems = loaded.ok ? [] : loaded.problems;
+    if (loaded.ok) {
+      try {
+        const changes = withPrebuilt(loaded.tables, () => this.apply(loaded.config, this.file));
+        this.log.info({ changes }, 'config reloaded');
+        return { ok: true, problems: [], changes, files: loaded.files };
+      } catch (e) {
+        problems = e instanceof ConfigError ? [...e.problems] : [{ path: '(file)', message: (e as Error).message }];
+      }
+    }
+    this.events.emit('config.rejected', { file: this.file, problems });
+    this.log.error({ problems }, 'config reload rejected; keeping the running config');
+    return { ok: false, problems, changes: [], files: loaded.files };
+  }
+
+  /** Resolves when no pool has a request in flight. */
+  async drained(): Promise<void> {
+    while ([...this.pools.values()].some((p) => p.inFlight > 0)) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Last step of a shutdown: upstream connections, the affinity store, the log. */
+  async release(): Promise<void> {
+    await this.upstreams.destroy();
+    await this.proxied.destroy();
+    await this.affinity.close();
+    this.log.flush?.();
+  }
+}
