@@ -8,12 +8,6 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/**
- * Pages written by another branch of issue 12 (docs/configuration.md is generated from the config
- * schema). Until that branch is merged a link to them may dangle; once the file exists it is
- * checked like any other. Remove entries after the merge.
- */
-const PENDING = new Set(['docs/configuration.md']);
 
 const pages = [
   'README.md',
@@ -82,7 +76,7 @@ function broken(link: Link): string | undefined {
   const [path, anchor] = link.target.split('#', 2) as [string, string | undefined];
   const file = path === '' ? join(root, link.page) : resolve(dirname(join(root, link.page)), decodeURI(path));
   const name = relative(root, file);
-  if (!existsSync(file)) return PENDING.has(name) ? undefined : `no file ${name}`;
+  if (!existsSync(file)) return `no file ${name}`;
   if (anchor === undefined || anchor === '') return undefined;
   if (statSync(file).isDirectory() || !file.endsWith('.md')) return `#${anchor} on a file that has no headings`;
   return anchors(file).has(anchor) ? undefined : `no heading #${anchor} in ${name}`;
@@ -126,7 +120,7 @@ describe('README', () => {
 
   it('links every docs page, security near the top', () => {
     const targets = new Set(links('README.md').map((l) => l.target.split('#')[0]));
-    const docs = [...PENDING, ...pages.filter((p) => p.startsWith('docs/'))];
+    const docs = pages.filter((p) => p.startsWith('docs/'));
     expect(docs.filter((p) => !targets.has(p))).toEqual([]);
     const first = lines.findIndex((l) => l.includes('](docs/security.md)'));
     expect(first).toBeGreaterThan(0);
