@@ -8,7 +8,7 @@ import { num } from './params.js';
 import { buildRing, ringStart, type Ring } from './ring.js';
 import { wlcSelect } from './select.js';
 import { prebuilt } from './prebuilt.js';
-import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+import { available, defineScheduler, eligible, type BackendView, type PickContext } from './types.js';
 
 export interface ChblParams {
   /** c; 0 disables the bound; otherwise > 1 (default 1.25). */
@@ -135,7 +135,7 @@ function pick(
   return null;
 }
 
-export const chbl: SchedulerDef<ChblParams> = {
+export const chbl = defineScheduler<ChblParams, State>({
   name: 'chbl',
   family: 'locality',
   hashing: true,
@@ -152,10 +152,9 @@ export const chbl: SchedulerDef<ChblParams> = {
   create(params) {
     const c = params.balanceFactor > 0 ? fraction(params.balanceFactor) : null;
     return {
-      init: (backends: readonly BackendView[]): State => build(backends, params.minRingSize),
-      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, c, params.minRingSize),
-      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-        const st = s as State;
+      init: (backends) => build(backends, params.minRingSize),
+      pick: (ctx, backends, st) => pick(ctx, backends, st, c, params.minRingSize),
+      onBackendsChanged(st, backends) {
         if (stale(st, backends)) return build(backends, params.minRingSize);
         st.pos = positionsOf(backends);
         st.listIds = backends.map((b) => b.id);
@@ -163,4 +162,4 @@ export const chbl: SchedulerDef<ChblParams> = {
       },
     };
   },
-};
+});

@@ -4,7 +4,7 @@
 import { murmur3 } from './hash.js';
 import { bool, num } from './params.js';
 import { wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type Problem, type SchedulerDef } from './types.js';
+import { available, defineScheduler, eligible, type BackendView, type Problem } from './types.js';
 import { fmix32 } from './hash.js';
 import { gcd } from './util.js';
 import { prebuilt } from './prebuilt.js';
@@ -127,7 +127,7 @@ function parse(raw: Readonly<Record<string, unknown>>, at: string, problems: Pro
   return { tableSize, fallback: bool(raw, 'fallback', at, problems, false), port: bool(raw, 'port', at, problems, false) };
 }
 
-export const mh: SchedulerDef<MhParams> = {
+export const mh = defineScheduler<MhParams, State>({
   name: 'mh',
   aliases: ['maglev'],
   family: 'locality',
@@ -139,9 +139,8 @@ export const mh: SchedulerDef<MhParams> = {
     const slotOf = (base: number, off: number): number => fmix32((base + off) >>> 0) % M;
     return {
       init: (backends) => sync(undefined, backends, M),
-      pick(ctx, backends, s) {
+      pick(ctx, backends, st) {
         if (ctx.key === undefined) return wlcSelect(backends, ctx.avoid);
-        const st = s as State;
         if (st.members.length === 0) return null;
         const base = murmur3(p.port ? `${ctx.key}:${ctx.clientPort}` : ctx.key, SEED1);
         const ihash = slotOf(base, 0);
@@ -163,7 +162,7 @@ export const mh: SchedulerDef<MhParams> = {
         }
         return null;
       },
-      onBackendsChanged: (s, backends) => sync(s as State, backends, M),
+      onBackendsChanged: (st, backends) => sync(st, backends, M),
     };
   },
-};
+});
