@@ -2,16 +2,16 @@
 import type { Pool as PoolSpec } from '../config/normalized.js';
 import { getScheduler } from '../schedulers/registry.js';
 import { seededRng } from '../schedulers/rng.js';
-import type { PickContext, Scheduler, SchedulerDef } from '../schedulers/types.js';
+import type { PickContext, Scheduler, SchedulerDef, SchedulerState } from '../schedulers/types.js';
 import { BackendState } from './backend.js';
 
 export class PoolRuntime {
   readonly name: string;
   spec: PoolSpec;
   backends: BackendState[];
-  def: SchedulerDef<unknown>;
-  scheduler: Scheduler<unknown>;
-  state: unknown;
+  def: SchedulerDef;
+  scheduler: Scheduler<SchedulerState>;
+  state: SchedulerState;
   /** Requests in flight across the pool. */
   inFlight = 0;
 

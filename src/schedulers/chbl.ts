@@ -8,7 +8,7 @@ import { declareParams, int, num } from './params.js';
 import { buildRing, ringStart, type Ring } from './ring.js';
 import { wlcSelect } from './select.js';
 import { prebuilt } from './prebuilt.js';
-import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+import { available, defineScheduler, eligible, type BackendView, type PickContext } from './types.js';
 
 const chblParams = declareParams({
   balanceFactor: num(1.25, 'c: a backend takes at most ⌈c · mean load⌉ requests in flight; 0 disables the bound, otherwise > 1', { minimum: 0 }),
@@ -140,7 +140,7 @@ function pick(
   return null;
 }
 
-export const chbl: SchedulerDef<ChblParams> = {
+export const chbl = defineScheduler<ChblParams, State>({
   name: 'chbl',
   family: 'locality',
   hashing: true,
@@ -148,10 +148,9 @@ export const chbl: SchedulerDef<ChblParams> = {
   create(params) {
     const c = params.balanceFactor > 0 ? fraction(params.balanceFactor) : null;
     return {
-      init: (backends: readonly BackendView[]): State => build(backends, params.minRingSize),
-      pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pick(ctx, backends, s as State, c, params.minRingSize),
-      onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-        const st = s as State;
+      init: (backends) => build(backends, params.minRingSize),
+      pick: (ctx, backends, st) => pick(ctx, backends, st, c, params.minRingSize),
+      onBackendsChanged(st, backends) {
         if (stale(st, backends)) return build(backends, params.minRingSize);
         st.pos = positionsOf(backends);
         st.listIds = backends.map((b) => b.id);
@@ -159,4 +158,4 @@ export const chbl: SchedulerDef<ChblParams> = {
       },
     };
   },
-};
+});

@@ -3,7 +3,7 @@
 import { addrToU32, ipvsBucket, murmur3 } from './hash.js';
 import { declareParams, int } from './params.js';
 import { wlcSelect } from './select.js';
-import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { defineScheduler, eligible, type BackendView } from './types.js';
 import { availableIndexes, idsOf } from './util.js';
 
 const dhParams = declareParams({
@@ -31,16 +31,15 @@ function build(backends: readonly BackendView[], bits: number): State {
   return { table, ids: idsOf(backends) };
 }
 
-export const dh: SchedulerDef<DhParams> = {
+export const dh = defineScheduler<DhParams, State>({
   name: 'dh',
   family: 'locality',
   hashing: true,
   ...dhParams,
   create: (p) => ({
     init: (backends) => build(backends, p.tableBits),
-    pick(ctx, backends, s) {
+    pick(ctx, backends, st) {
       if (ctx.key === undefined) return wlcSelect(backends, ctx.avoid);
-      const st = s as State;
       const h = keyBucket(ctx.key, ctx.clientIp, p.tableBits);
       let i = st.table[h]!;
       if (i >= 0 && backends[i]?.id !== st.ids[i]) {
@@ -53,4 +52,4 @@ export const dh: SchedulerDef<DhParams> = {
     },
     onBackendsChanged: (_s, backends) => build(backends, p.tableBits),
   }),
-};
+});

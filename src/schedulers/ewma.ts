@@ -3,8 +3,8 @@
 // Two distinct eligible backends are drawn uniformly (Finagle); weights enter through the score.
 import { declareParams, num } from './params.js';
 import { buildAlias, drawDistinct, type AliasTable } from './sample.js';
-import type { BackendView, SchedulerDef } from './types.js';
-import { seedFrom } from './util.js';
+import { defineScheduler, type BackendView } from './types.js';
+import { seedFrom } from './rng.js';
 
 const ewmaParams = declareParams({
   decay: num(10, 'τ, seconds: how fast old response times are forgotten', { minimum: 0.001 }),
@@ -30,7 +30,7 @@ export function observe(e: Estimate, rtt: number, now: number, tauMs: number): v
   e.stamp = now;
 }
 
-export const ewma: SchedulerDef<EwmaParams> = {
+export const ewma = defineScheduler<EwmaParams, State>({
   name: 'ewma',
   family: 'dynamic',
   hashing: false,
@@ -58,8 +58,7 @@ export const ewma: SchedulerDef<EwmaParams> = {
         for (const b of backends) est.set(b.id, { cost: p.defaultRtt, stamp: now });
         return { seed: seedFrom(rng), alias: buildAlias(backends, false), est };
       },
-      pick(ctx, backends, s) {
-        const st = s as State;
+      pick(ctx, backends, st) {
         const got = drawDistinct(st.alias, st, backends, 2, ctx.avoid, drawn, false);
         if (got === 0) return null;
         const a = drawn[0]!;
@@ -68,12 +67,10 @@ export const ewma: SchedulerDef<EwmaParams> = {
         // score = load / weight, compared cross-multiplied; ties → the first drawn
         return load(st, b, ctx.now) * a.weight < load(st, a, ctx.now) * b.weight ? b : a;
       },
-      onEnd(s, b, rttMs, _ok, now) {
-        const st = s as State;
+      onEnd(st, b, rttMs, _ok, now) {
         observe(estimate(st, b.id, now), rttMs, now, tau);
       },
-      onBackendsChanged(s, backends, now) {
-        const st = s as State;
+      onBackendsChanged(st, backends, now) {
         const keep = new Set(backends.map((b) => b.id));
         for (const id of [...st.est.keys()]) if (!keep.has(id)) st.est.delete(id);
         for (const b of backends) estimate(st, b.id, now);
@@ -82,4 +79,4 @@ export const ewma: SchedulerDef<EwmaParams> = {
       },
     };
   },
-};
+});

@@ -4,6 +4,7 @@
 import { fmix32, murmur3 } from './hash.js';
 import { declareParams, int, num, Type } from './params.js';
 import { positionsOf } from './locate.js';
+import { argmin } from './select.js';
 import { eligible, type BackendView, type PickContext, type Problem, type Scheduler } from './types.js';
 
 /** lard's parameters; lard-r adds replicaTtl. */
@@ -98,6 +99,7 @@ function idHashOf(st: IdHashes, id: string): number {
 export function leastLoaded(
   st: IdHashes, cands: readonly BackendView[], avoid: ReadonlySet<string> | undefined, targetHash: number | undefined,
 ): BackendView | null {
+  if (targetHash === undefined) return argmin(cands, avoid, 'in-flight', true);
   let best: BackendView | null = null;
   let bestScore = -1;
   for (const b of cands) {
@@ -112,7 +114,7 @@ export function leastLoaded(
     if (x < y) {
       best = b;
       bestScore = -1;
-    } else if (x === y && targetHash !== undefined) {
+    } else if (x === y) {
       if (bestScore < 0) bestScore = rendezvous(targetHash, idHashOf(st, best.id));
       const s = rendezvous(targetHash, idHashOf(st, b.id));
       if (s > bestScore) {
@@ -191,15 +193,14 @@ export interface LardState<E extends { lastUse: number }> extends Targets<E> {
 export function lardScheduler<P extends LardParams, E extends { lastUse: number }>(
   params: P,
   pickFn: (ctx: PickContext, backends: readonly BackendView[], st: LardState<E>, p: P) => BackendView | null,
-): Scheduler<unknown> {
+): Scheduler<LardState<E>> {
   return {
-    init: (backends: readonly BackendView[], now: number): LardState<E> =>
-      ({ targets: new Map(), sweepAt: now + 60_000, pos: positionsOf(backends), idHash: new Map() }),
-    pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pickFn(ctx, backends, s as LardState<E>, params),
-    onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-      (s as LardState<E>).pos = positionsOf(backends);
-      return s;
+    init: (backends, now) => ({ targets: new Map(), sweepAt: now + 60_000, pos: positionsOf(backends), idHash: new Map() }),
+    pick: (ctx, backends, st) => pickFn(ctx, backends, st, params),
+    onBackendsChanged(st, backends) {
+      st.pos = positionsOf(backends);
+      return st;
     },
-    admissionLimit: (_s: unknown, backends: readonly BackendView[]) => admissionLimit(params, backends),
+    admissionLimit: (_st, backends) => admissionLimit(params, backends),
   };
 }

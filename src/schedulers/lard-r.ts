@@ -8,7 +8,8 @@ import {
 } from './lard-core.js';
 import { locate } from './locate.js';
 import { declareParams, num } from './params.js';
-import { available, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+import { argmax } from './select.js';
+import { available, defineScheduler, type BackendView, type PickContext } from './types.js';
 
 const lardRParams = declareParams({
   ...lardParamProps,
@@ -26,14 +27,7 @@ interface Entry {
 type State = LardState<Entry>;
 
 /** Most loaded member with weight > 0 (normalised load/w, cross-multiplied); ties → earliest added. */
-function mostLoaded(ms: readonly BackendView[]): BackendView | null {
-  let m: BackendView | null = null;
-  for (const b of ms) {
-    if (b.weight <= 0) continue;
-    if (m === null || b.active * m.weight > m.active * b.weight) m = b;
-  }
-  return m;
-}
+const mostLoaded = (ms: readonly BackendView[]): BackendView | null => argmax(ms, 'in-flight', true);
 
 function pick(ctx: PickContext, backends: readonly BackendView[], st: State, p: LardRParams): BackendView | null {
   const key = ctx.key;
@@ -95,10 +89,10 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State, p: 
   return n;
 }
 
-export const lardR: SchedulerDef<LardRParams> = {
+export const lardR = defineScheduler<LardRParams, State>({
   name: 'lard-r',
   family: 'locality',
   hashing: true,
   ...lardRParams,
   create: (params) => lardScheduler(params, pick),
-};
+});

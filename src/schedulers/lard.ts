@@ -6,7 +6,7 @@ import {
   lardParams, lardScheduler, lardTrigger, leastLoaded, lookup, remember, scaleOf, type LardParams, type LardState,
 } from './lard-core.js';
 import { locate } from './locate.js';
-import { eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+import { defineScheduler, eligible, type BackendView, type PickContext } from './types.js';
 
 interface Entry {
   id: string;
@@ -31,10 +31,10 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State, p: 
   return b;
 }
 
-export const lard: SchedulerDef<LardParams> = {
+export const lard = defineScheduler<LardParams, State>({
   name: 'lard',
   family: 'locality',
   hashing: true,
   ...lardParams,
   create: (params) => lardScheduler(params, pick),
-};
+});

@@ -5,7 +5,7 @@ import { expireDue, newClock, type ExpiryClock } from './ipvs-expire.js';
 import { locate, positionsOf } from './locate.js';
 import { declareParams, num } from './params.js';
 import { wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+import { available, defineScheduler, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
 
 const lblcParams = declareParams({
   expiration: num(86_400, 'seconds an unused target entry is kept (sysctl lblc_expiration)', { minimum: 1 }),
@@ -17,11 +17,14 @@ interface Entry {
   lastUse: number;
 }
 
-interface State {
-  table: Map<string, Entry>;
+/** The state of the lblc family: target → entry, the expiry clock, backend positions. */
+export interface TargetTable<E> {
+  table: Map<string, E>;
   clock: ExpiryClock;
   pos: Map<string, number>;
 }
+
+type State = TargetTable<Entry>;
 
 /**
  * IPVS is_overloaded(): active(n) > weight(n) while some backend m is below half its weight
@@ -51,11 +54,11 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State, exp
 }
 
 /** The IPVS lblc family's definition: a target table in state, expiry by the kernel's clock. */
-export function lblcFamilyDef<S extends { table: Map<string, unknown>; clock: ExpiryClock; pos: Map<string, number> }>(
+export function lblcFamilyDef<E>(
   name: string,
-  pickFn: (ctx: PickContext, backends: readonly BackendView[], st: S, expirationMs: number) => BackendView | null,
+  pickFn: (ctx: PickContext, backends: readonly BackendView[], st: TargetTable<E>, expirationMs: number) => BackendView | null,
 ): SchedulerDef<LblcParams> {
-  return {
+  return defineScheduler<LblcParams, TargetTable<E>>({
     name,
     family: 'locality',
     hashing: true,
@@ -63,15 +66,15 @@ export function lblcFamilyDef<S extends { table: Map<string, unknown>; clock: Ex
     create(params) {
       const expirationMs = params.expiration * 1000;
       return {
-        init: (backends: readonly BackendView[], now: number) => ({ table: new Map(), clock: newClock(now), pos: positionsOf(backends) }),
-        pick: (ctx: PickContext, backends: readonly BackendView[], s: unknown) => pickFn(ctx, backends, s as S, expirationMs),
-        onBackendsChanged(s: unknown, backends: readonly BackendView[]) {
-          (s as S).pos = positionsOf(backends);
-          return s;
+        init: (backends, now) => ({ table: new Map(), clock: newClock(now), pos: positionsOf(backends) }),
+        pick: (ctx, backends, st) => pickFn(ctx, backends, st, expirationMs),
+        onBackendsChanged(st, backends) {
+          st.pos = positionsOf(backends);
+          return st;
         },
       };
     },
-  };
+  });
 }
 
-export const lblc = lblcFamilyDef<State>('lblc', pick);
+export const lblc = lblcFamilyDef<Entry>('lblc', pick);

@@ -2,11 +2,11 @@
 // to a server set. Requests go to the set's weighted least-loaded member; when that member is
 // overloaded (the lblc rule) the set grows by the cluster-wide wlc choice; after `expiration`
 // seconds without modification a multi-member set loses its weighted most-loaded member.
-import { expireDue, type ExpiryClock } from './ipvs-expire.js';
-import { lblcFamilyDef, lblcOverloaded } from './lblc.js';
+import { expireDue } from './ipvs-expire.js';
+import { lblcFamilyDef, lblcOverloaded, type TargetTable } from './lblc.js';
 import { locate } from './locate.js';
-import { overhead, wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type PickContext } from './types.js';
+import { argmax, wlcSelect } from './select.js';
+import { available, type BackendView, type PickContext } from './types.js';
 
 interface Entry {
   /** member ids, most recently added first (kernel list order; decides ties) */
@@ -15,11 +15,7 @@ interface Entry {
   lastUse: number;
 }
 
-interface State {
-  table: Map<string, Entry>;
-  clock: ExpiryClock;
-  pos: Map<string, number>;
-}
+type State = TargetTable<Entry>;
 
 /** Members as backends; members that left the list or went down/disabled are stale and dropped. */
 function members(st: State, backends: readonly BackendView[], en: Entry): BackendView[] {
@@ -34,35 +30,11 @@ function members(st: State, backends: readonly BackendView[], en: Entry): Backen
   return out;
 }
 
-/** Kernel ip_vs_dest_set_min: weighted least-loaded eligible member; ties → earliest in the set. */
-function setMin(ms: readonly BackendView[], avoid: ReadonlySet<string> | undefined): BackendView | null {
-  let least: BackendView | null = null;
-  let lo = 0;
-  for (const d of ms) {
-    if (!eligible(d, avoid)) continue;
-    const o = overhead(d);
-    if (least === null || lo * d.weight > o * least.weight) {
-      least = d;
-      lo = o;
-    }
-  }
-  return least;
-}
+/** Kernel ip_vs_dest_set_min: weighted least-loaded eligible member (the wlc rule over the set). */
+const setMin = wlcSelect;
 
 /** Kernel ip_vs_dest_set_max: weighted most-loaded member with weight > 0; ties → earliest. */
-function setMax(ms: readonly BackendView[]): BackendView | null {
-  let most: BackendView | null = null;
-  let mo = 0;
-  for (const d of ms) {
-    if (d.weight <= 0) continue;
-    const o = overhead(d);
-    if (most === null || mo * d.weight < o * most.weight) {
-      most = d;
-      mo = o;
-    }
-  }
-  return most;
-}
+const setMax = (ms: readonly BackendView[]): BackendView | null => argmax(ms, 'overhead', true);
 
 function pick(ctx: PickContext, backends: readonly BackendView[], st: State, expirationMs: number): BackendView | null {
   const key = ctx.key;
@@ -97,4 +69,4 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State, exp
   return d;
 }
 
-export const lblcr = lblcFamilyDef<State>('lblcr', pick);
+export const lblcr = lblcFamilyDef<Entry>('lblcr', pick);

@@ -4,7 +4,7 @@
 import { murmur3 } from './hash.js';
 import { bool, declareParams, int } from './params.js';
 import { wlcSelect } from './select.js';
-import { available, eligible, type BackendView, type SchedulerDef } from './types.js';
+import { available, defineScheduler, eligible, type BackendView } from './types.js';
 import { fmix32 } from './hash.js';
 import { gcd } from './util.js';
 import { prebuilt } from './prebuilt.js';
@@ -124,7 +124,7 @@ function sync(prev: State | undefined, backends: readonly BackendView[], M: numb
 }
 
 
-export const mh: SchedulerDef<MhParams> = {
+export const mh = defineScheduler<MhParams, State>({
   name: 'mh',
   aliases: ['maglev'],
   family: 'locality',
@@ -135,9 +135,8 @@ export const mh: SchedulerDef<MhParams> = {
     const slotOf = (base: number, off: number): number => fmix32((base + off) >>> 0) % M;
     return {
       init: (backends) => sync(undefined, backends, M),
-      pick(ctx, backends, s) {
+      pick(ctx, backends, st) {
         if (ctx.key === undefined) return wlcSelect(backends, ctx.avoid);
-        const st = s as State;
         if (st.members.length === 0) return null;
         const base = murmur3(p.port ? `${ctx.key}:${ctx.clientPort}` : ctx.key, SEED1);
         const ihash = slotOf(base, 0);
@@ -159,7 +158,7 @@ export const mh: SchedulerDef<MhParams> = {
         }
         return null;
       },
-      onBackendsChanged: (s, backends) => sync(s as State, backends, M),
+      onBackendsChanged: (st, backends) => sync(st, backends, M),
     };
   },
-};
+});

@@ -3,8 +3,9 @@
 // first drawn. Seeded: the random stream lives in the state, seeded from the injected Rng.
 import { declareParams, int } from './params.js';
 import { buildAlias, drawDistinct, type AliasTable } from './sample.js';
-import type { BackendView, SchedulerDef } from './types.js';
-import { seedFrom } from './util.js';
+import { argmin } from './select.js';
+import { defineScheduler, type BackendView } from './types.js';
+import { seedFrom } from './rng.js';
 
 const p2cParams = declareParams({
   choices: int(2, 'backends drawn per pick (weighted, distinct); the least loaded of them wins', { minimum: 2, maximum: 16 }),
@@ -16,7 +17,7 @@ interface State {
   alias: AliasTable;
 }
 
-export const p2c: SchedulerDef<P2cParams> = {
+export const p2c = defineScheduler<P2cParams, State>({
   name: 'p2c',
   family: 'dynamic',
   hashing: false,
@@ -25,22 +26,14 @@ export const p2c: SchedulerDef<P2cParams> = {
     const drawn: BackendView[] = [];
     return {
       init: (backends): State => ({ seed: seedFrom(rng), alias: buildAlias(backends, true) }),
-      pick(ctx, backends, s) {
-        const st = s as State;
+      pick(ctx, backends, st) {
         const got = drawDistinct(st.alias, st, backends, p.choices, ctx.avoid, drawn, true);
-        if (got === 0) return null;
-        let best = drawn[0]!;
-        for (let j = 1; j < got; j++) {
-          const c = drawn[j]!;
-          if (c.active * best.weight < best.active * c.weight) best = c;
-        }
-        return best;
+        return argmin(drawn, ctx.avoid, 'in-flight', true, got);
       },
-      onBackendsChanged(s, backends) {
-        const st = s as State;
+      onBackendsChanged(st, backends) {
         st.alias = buildAlias(backends, true);
         return st;
       },
     };
   },
-};
+});

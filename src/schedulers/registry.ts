@@ -17,32 +17,32 @@ import { lardR } from './lard-r.js';
 import { p2c } from './p2c.js';
 import { ewma } from './ewma.js';
 
-const DEFS: readonly SchedulerDef<unknown>[] = [
-  rr as SchedulerDef<unknown>,
-  wrr as SchedulerDef<unknown>,
-  lc as SchedulerDef<unknown>,
-  wlc as SchedulerDef<unknown>,
-  sed as SchedulerDef<unknown>,
-  nq as SchedulerDef<unknown>,
-  dh as SchedulerDef<unknown>,
-  sh as SchedulerDef<unknown>,
-  lblc as SchedulerDef<unknown>,
-  lblcr as SchedulerDef<unknown>,
-  mh as SchedulerDef<unknown>,
-  chbl as SchedulerDef<unknown>,
-  lard as SchedulerDef<unknown>,
-  lardR as SchedulerDef<unknown>,
-  p2c as SchedulerDef<unknown>,
-  ewma as SchedulerDef<unknown>,
+const DEFS: readonly SchedulerDef[] = [
+  rr,
+  wrr,
+  lc,
+  wlc,
+  sed,
+  nq,
+  dh,
+  sh,
+  lblc,
+  lblcr,
+  mh,
+  chbl,
+  lard,
+  lardR,
+  p2c,
+  ewma,
 ];
 
-const byName = new Map<string, SchedulerDef<unknown>>();
+const byName = new Map<string, SchedulerDef>();
 for (const d of DEFS) {
   byName.set(d.name, d);
   for (const a of d.aliases ?? []) byName.set(a, d);
 }
 
-export function getScheduler(name: string): SchedulerDef<unknown> | undefined {
+export function getScheduler(name: string): SchedulerDef | undefined {
   return byName.get(name);
 }
 
@@ -50,6 +50,6 @@ export function schedulerNames(): string[] {
   return DEFS.map((d) => d.name);
 }
 
-export function allSchedulers(): readonly SchedulerDef<unknown>[] {
+export function allSchedulers(): readonly SchedulerDef[] {
   return DEFS;
 }

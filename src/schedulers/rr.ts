@@ -1,5 +1,6 @@
 // rr — IPVS round robin (docs/schedulers.md#rr-round-robin): the next eligible backend after the cursor, one lap at most.
-import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { scanLap } from './select.js';
+import { defineScheduler } from './types.js';
 import { noParams } from './params.js';
 
 interface State {
@@ -9,15 +10,14 @@ interface State {
   lastIndex: number;
 }
 
-export const rr: SchedulerDef<null> = {
+export const rr = defineScheduler<null, State>({
   name: 'rr',
   family: 'static',
   hashing: false,
   ...noParams,
   create: () => ({
-    init: (): State => ({ last: undefined, lastIndex: -1 }),
-    pick(ctx, backends: readonly BackendView[], s: unknown) {
-      const st = s as State;
+    init: () => ({ last: undefined, lastIndex: -1 }),
+    pick(ctx, backends, st) {
       const n = backends.length;
       if (n === 0) return null;
       let start = st.lastIndex;
@@ -26,16 +26,12 @@ export const rr: SchedulerDef<null> = {
         // the cursor's backend was removed: continue from its predecessor's slot
         start = i >= 0 ? i : Math.min(st.lastIndex, n) - 1;
       }
-      for (let k = 1; k <= n; k++) {
-        const i = (((start + k) % n) + n) % n;
-        const b = backends[i]!;
-        if (eligible(b, ctx.avoid)) {
-          st.last = b.id;
-          st.lastIndex = i;
-          return b;
-        }
-      }
-      return null;
+      const i = scanLap(backends, Math.min(Math.max(start + 1, 0), n), ctx.avoid);
+      if (i < 0) return null;
+      const b = backends[i]!;
+      st.last = b.id;
+      st.lastIndex = i;
+      return b;
     },
   }),
-};
+});

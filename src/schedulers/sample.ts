@@ -2,7 +2,7 @@
 // alias table built on each membership or weight change, with an exact O(N·k) fallback when
 // rejection (ineligible or repeated draws) keeps failing.
 import { available, eligible, type BackendView } from './types.js';
-import { nextRandom } from './util.js';
+import { nextRandom } from './rng.js';
 
 export interface AliasTable {
   /** list position of each column's backend, and its id (to notice an unannounced list change) */

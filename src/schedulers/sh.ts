@@ -4,7 +4,7 @@
 import { keyBucket } from './dh.js';
 import { bool, declareParams, int } from './params.js';
 import { wlcSelect } from './select.js';
-import { eligible, type BackendView, type SchedulerDef } from './types.js';
+import { defineScheduler, eligible, type BackendView } from './types.js';
 import { availableIndexes, idsOf } from './util.js';
 
 const shParams = declareParams({
@@ -39,7 +39,7 @@ function build(backends: readonly BackendView[], bits: number): State {
   return { table, ids: idsOf(backends) };
 }
 
-export const sh: SchedulerDef<ShParams> = {
+export const sh = defineScheduler<ShParams, State>({
   name: 'sh',
   family: 'static',
   hashing: true,
@@ -47,9 +47,8 @@ export const sh: SchedulerDef<ShParams> = {
   ...shParams,
   create: (p) => ({
     init: (backends) => build(backends, p.tableBits),
-    pick(ctx, backends, s) {
+    pick(ctx, backends, st) {
       if (ctx.key === undefined) return wlcSelect(backends, ctx.avoid);
-      const st = s as State;
       const size = st.table.length;
       const h = keyBucket(ctx.key, ctx.clientIp, p.tableBits, p.port ? ctx.clientPort : 0);
       let i = st.table[h]!;
@@ -72,4 +71,4 @@ export const sh: SchedulerDef<ShParams> = {
     },
     onBackendsChanged: (_s, backends) => build(backends, p.tableBits),
   }),
-};
+});

@@ -46,7 +46,7 @@ export type Rng = () => number;
  * One scheduler instance per pool. State S is plain data (Maps/arrays/numbers) so that
  * `explain` can run `pick` on a structuredClone of it without moving any cursor.
  */
-export interface Scheduler<S = unknown> {
+export interface Scheduler<S = SchedulerState> {
   /** Build tables/rings/maps for the given ordered backend list. */
   init(backends: readonly BackendView[], now: number): S;
   pick(ctx: PickContext, backends: readonly BackendView[], state: S): BackendView | null;
@@ -59,6 +59,13 @@ export interface Scheduler<S = unknown> {
   /** Router-side admission bound on the pool's in-flight total (LARD's S); undefined = none. */
   admissionLimit?(state: S, backends: readonly BackendView[]): number | undefined;
 }
+
+declare const hidden: unique symbol;
+/**
+ * A scheduler's state as its users hold it: opaque. It can only come from that instance's `init` /
+ * `onBackendsChanged` (or be a structuredClone of such a value), and only be handed back to it.
+ */
+export type SchedulerState = { readonly [hidden]: 'scheduler state' };
 
 export type Family = 'static' | 'dynamic' | 'locality';
 
@@ -76,7 +83,21 @@ export interface SchedulerDef<P = unknown> {
   paramSchema: TObject;
   /** Validate the pool's raw params; push problems (path = `${at}.${key}`) and return parsed params. */
   parse(raw: Readonly<Record<string, unknown>>, at: string, problems: Problem[]): P;
-  create(params: P, rng: Rng): Scheduler<unknown>;
+  create(params: P, rng: Rng): Scheduler<SchedulerState>;
+}
+
+/** A definition as a scheduler file writes it: its instances keep state of their own type S. */
+export type TypedSchedulerDef<P, S> = Omit<SchedulerDef<P>, 'create'> & {
+  create(params: P, rng: Rng): Scheduler<S>;
+};
+
+/**
+ * Register-ready definition from a spec. The one place state is erased: an instance is only ever
+ * handed the state its own init / onBackendsChanged returned (SchedulerState cannot be made
+ * otherwise), so S stays exact inside the scheduler file and needs no cast there.
+ */
+export function defineScheduler<P, S>(spec: TypedSchedulerDef<P, S>): SchedulerDef<P> {
+  return spec as unknown as SchedulerDef<P>;
 }
 
 /** eligible(b) ⇔ available ∧ weight > 0 ∧ ¬overloaded ∧ not avoided (docs/schedulers.md#eligibility-drain-and-down). */

@@ -1,6 +1,7 @@
 // wrr — IPVS weighted round robin (docs/schedulers.md#wrr-weighted-round-robin): passes over the list with a falling weight
 // threshold cw (step di = gcd of weights), so picks interleave and are exactly proportional.
-import { available, eligible, type BackendView, type PickContext, type SchedulerDef } from './types.js';
+import { scan } from './select.js';
+import { available, defineScheduler, type BackendView, type PickContext } from './types.js';
 import { gcd } from './util.js';
 import { noParams } from './params.js';
 
@@ -53,16 +54,16 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State): Ba
   let restarted = false;
   let i = st.cl;
   for (;;) {
-    for (i = i + 1; i < n; i++) {
-      const b = backends[i]!;
-      if (eligible(b, ctx.avoid) && b.weight >= st.cw) {
-        st.cl = i;
-        return b;
-      }
-      if (i === stop) {
-        st.cl = i;
-        return null;
-      }
+    // walk on from i; on the last pass, no further than the stop index
+    const stopping = stop > i && stop < n;
+    const j = scan(backends, i + 1, stopping ? stop + 1 : n, ctx.avoid, st.cw);
+    if (j >= 0) {
+      st.cl = j;
+      return backends[j]!;
+    }
+    if (stopping) {
+      st.cl = stop;
+      return null;
     }
     st.cw -= st.di;
     if (st.cw <= 0) {
@@ -80,7 +81,7 @@ function pick(ctx: PickContext, backends: readonly BackendView[], st: State): Ba
   }
 }
 
-export const wrr: SchedulerDef<null> = {
+export const wrr = defineScheduler<null, State>({
   name: 'wrr',
   family: 'static',
   hashing: false,
@@ -90,7 +91,7 @@ export const wrr: SchedulerDef<null> = {
       const { di, max } = figures(backends);
       return { cl: -1, di, mw: max - (di - 1), cw: max - (di - 1), n: backends.length };
     },
-    pick: (ctx, backends, s) => pick(ctx, backends, s as State),
-    onBackendsChanged: (s, backends) => changed(s as State, backends),
+    pick,
+    onBackendsChanged: changed,
   }),
-};
+});

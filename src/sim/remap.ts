@@ -6,12 +6,12 @@
 // init when the scheduler has none), the in-flight work drains, and the same keys are placed again.
 // Averaged over every backend removed in turn (at most 32, spread over the list).
 import { seededRng } from '../schedulers/rng.js';
-import type { PickContext } from '../schedulers/types.js';
+import type { PickContext, SchedulerState } from '../schedulers/types.js';
 import { makeBackends, type SimBackend } from './cluster.js';
 import type { SchedulerSpec } from './spec.js';
 
 function place(
-  spec: SchedulerSpec, sched: ReturnType<SchedulerSpec['def']['create']>, state: unknown,
+  spec: SchedulerSpec, sched: ReturnType<SchedulerSpec['def']['create']>, state: SchedulerState,
   backends: readonly SimBackend[], keys: readonly string[], now: number, window: number,
 ): Int32Array {
   const byClient = spec.def.defaultHashKey === 'client-ip';

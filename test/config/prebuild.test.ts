@@ -28,13 +28,13 @@ describe('prebuilt scheduler tables', () => {
     const { tables, buffers } = prebuildTables(cfg);
     expect(buffers).toHaveLength(4); // one table, a ring's three arrays
     const pools = withPrebuilt(tables, () => new Map(Object.values(cfg.pools).map((s) => [s.name, new PoolRuntime(s, 0)])));
-    const mh = pools.get('m')!.state as { table: Int32Array };
+    const mh = pools.get('m')!.state as unknown as { table: Int32Array };
     expect([...tables.values()]).toContain(mh.table);
     expect(mh.table).toEqual(maglevTable(urls(7).map((u) => u.slice(7)), Array(7).fill(1), 4093));
-    const ring = (pools.get('c')!.state as { ring: unknown }).ring;
+    const ring = (pools.get('c')!.state as unknown as { ring: unknown }).ring;
     expect([...tables.values()]).toContain(ring);
     // offers end with the apply: a later build is local again
-    expect([...tables.values()]).not.toContain((new PoolRuntime(cfg.pools.m!, 0).state as { table: Int32Array }).table);
+    expect([...tables.values()]).not.toContain((new PoolRuntime(cfg.pools.m!, 0).state as unknown as { table: Int32Array }).table);
   });
 
   it('predicts the running pool: a backend down now stays out of the prebuilt table on reload', () => {
@@ -47,7 +47,7 @@ describe('prebuilt scheduler tables', () => {
     const next = config(urls(6), 4093);
     const { tables } = prebuildTables(next, poolHints(pools));
     withPrebuilt(tables, () => reconcilePools(pools, next, events, 0));
-    const st = pools.get('m')!.state as { table: Int32Array; members: string[] };
+    const st = pools.get('m')!.state as unknown as { table: Int32Array; members: string[] };
     expect(st.members).not.toContain(down.id);
     expect(st.members).toHaveLength(5);
     expect([...tables.values()]).toContain(st.table);

@@ -54,11 +54,12 @@ describe('pool runtime with these schedulers', () => {
 
   it('drain and re-enable through the pool: mh keeps its table, wrr restarts its cycle', () => {
     const mhPool = new PoolRuntime(validate(cfg({ scheduler: 'mh' })).config!.pools.p!, 0, 1);
-    const table = (mhPool.state as { table: Int32Array }).table;
+    const mhState = (): { table: Int32Array; builds: number } => mhPool.state as unknown as { table: Int32Array; builds: number };
+    const table = mhState().table;
     mhPool.backends[0]!.adminState = 'drain';
     expect(mhPool.refresh(1)).toBe(true);
-    expect((mhPool.state as { table: Int32Array; builds: number }).builds).toBe(1);
-    expect((mhPool.state as { table: Int32Array }).table).toBe(table);
+    expect(mhState().builds).toBe(1);
+    expect(mhState().table).toBe(table);
     const wrrPool = new PoolRuntime(validate(cfg({ scheduler: 'wrr' })).config!.pools.p!, 0, 1);
     const ids = () => Array.from({ length: 4 }, () => wrrPool.pick({ key: undefined, clientIp: '', clientPort: 0, now: 0 })!.port % 10).join('');
     expect(ids()).toBe('3123');

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { seededRng } from '../../src/schedulers/rng.js';
-import type { BackendStatus, BackendView, PickContext, Problem, Scheduler, SchedulerDef } from '../../src/schedulers/types.js';
+import type { BackendStatus, BackendView, PickContext, Problem, Scheduler, SchedulerDef, SchedulerState } from '../../src/schedulers/types.js';
 
 export interface TB {
   id: string;
@@ -35,8 +35,8 @@ export function parseOk<P>(def: SchedulerDef<P>, raw: Record<string, unknown> = 
 }
 
 export class Harness<P> {
-  readonly s: Scheduler<unknown>;
-  st: unknown;
+  readonly s: Scheduler<SchedulerState>;
+  st: SchedulerState;
   now = 0;
   clientIp = '192.168.1.10';
   clientPort = 40000;
@@ -44,6 +44,11 @@ export class Harness<P> {
   constructor(def: SchedulerDef<P>, public bs: TB[], raw: Record<string, unknown> = {}, seed = 1) {
     this.s = def.create(parseOk(def, raw), seededRng(seed));
     this.st = this.s.init(bs, this.now);
+  }
+
+  /** A peek at the scheduler's private state, for white-box checks of its tables. */
+  state<T>(): T {
+    return this.st as unknown as T;
   }
 
   pick(key?: string, extra: Partial<PickContext> = {}): BackendView | null {

@@ -4,7 +4,7 @@ import { dh } from '../../src/schedulers/dh.js';
 import { drain, Harness, many, mk, parseOk } from './core-kit.js';
 import type { Problem } from '../../src/schedulers/types.js';
 
-const table = (h: Harness<unknown>): Int32Array => (h.st as { table: Int32Array }).table;
+const table = (h: Harness<unknown>): Int32Array => h.state<{ table: Int32Array }>().table;
 const owners = (h: Harness<unknown>): string[] => Array.from(table(h), (i) => h.bs[i]!.id);
 const keys = Array.from({ length: 2000 }, (_, i) => `/img/${i}.png`);
 

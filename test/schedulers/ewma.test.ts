@@ -54,7 +54,7 @@ describe('ewma (peak EWMA)', () => {
     const h = new Harness(ewma, [{ ...mk('a', 1), active: 1 }, { ...mk('b', 3), active: 3 }], { defaultRtt: 20 });
     // a: 20·2/1 = 40; b: 20·4/3 ≈ 26.7
     for (let i = 0; i < 20; i++) expect(h.id()).toBe('b');
-    const est = (h.st as { est: Map<string, { cost: number }> }).est;
+    const est = h.state<{ est: Map<string, { cost: number }> }>().est;
     expect(est.get('a')!.cost).toBe(20);
   });
 
@@ -67,7 +67,7 @@ describe('ewma (peak EWMA)', () => {
     for (let i = 0; i < 100; i++) expect([bs[2]!.id, bs[3]!.id]).toContain(h.id());
     h.bs = [bs[2]!];
     h.changed();
-    expect([...(h.st as { est: Map<string, unknown> }).est.keys()]).toEqual([bs[2]!.id]);
+    expect([...h.state<{ est: Map<string, unknown> }>().est.keys()]).toEqual([bs[2]!.id]);
     bs[2]!.state = 'down';
     expect(h.id()).toBeNull();
   });

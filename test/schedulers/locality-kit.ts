@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import { seededRng } from '../../src/schedulers/rng.js';
 import type { TB } from './core-kit.js';
-import type { PickContext, Problem, Scheduler, SchedulerDef } from '../../src/schedulers/types.js';
+import type { PickContext, Problem, Scheduler, SchedulerDef, SchedulerState } from '../../src/schedulers/types.js';
 
 /** A mutable backend view (the same shape as core-kit's). */
 export type B = TB;
@@ -31,8 +31,8 @@ export function parse<P>(def: SchedulerDef<P>, raw: Record<string, unknown> = {}
 }
 
 export class H<P> {
-  readonly s: Scheduler<unknown>;
-  st: unknown;
+  readonly s: Scheduler<SchedulerState>;
+  st: SchedulerState;
   now = 0;
 
   constructor(def: SchedulerDef<P>, public bs: B[], raw: Record<string, unknown> = {}) {
@@ -83,7 +83,7 @@ export class H<P> {
 
   /** A peek at private state, for white-box checks of tables. */
   state<T>(): T {
-    return this.st as T;
+    return this.st as unknown as T;
   }
 }
 

@@ -7,7 +7,7 @@ import { drain, Harness, many, mk } from './core-kit.js';
 
 const M = 65537;
 interface MhState { table: Int32Array; members: string[]; builds: number }
-const st = (h: Harness<unknown>): MhState => h.st as MhState;
+const st = (h: Harness<unknown>): MhState => h.state<MhState>();
 const owners = (h: Harness<unknown>): string[] => Array.from(st(h).table, (m) => st(h).members[m]!);
 const share = (t: Int32Array, n: number): number[] => {
   const c = new Array<number>(n).fill(0);

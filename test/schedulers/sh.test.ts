@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sh } from '../../src/schedulers/sh.js';
 import { drain, Harness, letters, many, mk } from './core-kit.js';
 
-const table = (h: Harness<unknown>): Int32Array => (h.st as { table: Int32Array }).table;
+const table = (h: Harness<unknown>): Int32Array => h.state<{ table: Int32Array }>().table;
 const owners = (h: Harness<unknown>): string => Array.from(table(h), (i) => h.bs[i]!.id).join('');
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
 const u32 = (ip: string): bigint => BigInt(ip.split('.').reduce((a, x) => a * 256 + Number(x), 0));
