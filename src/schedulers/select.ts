@@ -79,7 +79,7 @@ export function argmax(backends: readonly BackendView[], load: Load, perWeight: 
   return most;
 }
 
-/** IPVS wlc (schedulers.md §5): the eligible backend with the least overhead per weight. */
+/** IPVS wlc (docs/schedulers.md#wlc-weighted-least-connection): the eligible backend with the least overhead per weight. */
 export const wlcSelect: Select = (backends, avoid) => argmin(backends, avoid, 'overhead', true);
 
 /**
