@@ -6,6 +6,8 @@ export const ERRORS = {
   SY_ERR_NO_ROUTE: { status: 404, text: 'no route matches this request' },
   SY_ERR_BAD_PATH: { status: 400, text: 'bad request: invalid path encoding' },
   SY_ERR_BAD_REQUEST: { status: 400, text: 'bad request' },
+  SY_ERR_REQUEST_TIMEOUT: { status: 408, text: 'request timeout' },
+  SY_ERR_SHUTTING_DOWN: { status: 503, text: 'router is shutting down' },
   SY_ERR_HEADERS_TOO_LARGE: { status: 431, text: 'request header fields too large' },
   SY_ERR_TOO_MANY_HEADERS: { status: 431, text: 'too many request header fields' },
   SY_ERR_BAD_VERSION: { status: 400, text: 'bad request: unsupported HTTP version' },

@@ -1,5 +1,6 @@
 // Malformed requests node:http's parser refused (its 'clientError'): the right 4xx, then close.
 import type { Duplex } from 'node:stream';
+import { errorResponse } from '../proxy/respond.js';
 
 export function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable || err.code === 'ECONNRESET') {
@@ -7,10 +8,9 @@ export function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   const code = err.code ?? '';
-  const [status, text] =
-    code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
-    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
-    : [400, 'Bad Request'];
-  const body = `${status} ${text.toLowerCase()}\n`;
-  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(errorResponse(
+    code === 'HPE_HEADER_OVERFLOW' ? 'SY_ERR_HEADERS_TOO_LARGE'
+    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'SY_ERR_REQUEST_TIMEOUT'
+    : 'SY_ERR_BAD_REQUEST',
+  ));
 }

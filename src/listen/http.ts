@@ -50,6 +50,8 @@ export class HttpListeners {
         headersTimeout: lim.headersTimeout,
         requestTimeout: lim.requestTimeout,
         keepAliveTimeout: lim.keepAliveTimeout,
+        // a missing Host is refused by the pipeline (SY_ERR_BAD_HOST), not answered by node:http
+        requireHostHeader: false,
         // node:http checks both timeouts on this period (default 30 s): twice a second keeps
         // them within a second of their value
         connectionsCheckingInterval: CHECK_EVERY_MS,

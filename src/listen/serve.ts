@@ -8,7 +8,7 @@ import { Exchange } from '../proxy/exchange.js';
 import type { ProxyHost } from '../proxy/host.js';
 import { sendError } from '../proxy/respond.js';
 import { UpgradeExchange } from '../proxy/upgrade.js';
-import { errorResponse, plainResponse } from '../proxy/upgrade-head.js';
+import { errorResponse } from '../proxy/respond.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { clientConn } from './conn.js';
 
@@ -55,7 +55,7 @@ export function serveRequest(f: HttpFront, req: IncomingMessage, res: ServerResp
 /** Upgrade requests: refused, or handed to an UpgradeExchange (proxy/upgrade.ts). */
 export function serveUpgrade(f: HttpFront, server: Server, req: IncomingMessage, socket: Socket, head: Buffer): void {
   const host = f.host;
-  if (host.closing) return endWith(socket, plainResponse(503, '503 router is shutting down\n'));
+  if (host.closing) return endWith(socket, errorResponse('SY_ERR_SHUTTING_DOWN'));
   const r = admit(host.current, host, f.upgrades, req, clientConn(req.socket, f.acceptProxy));
   if (r.kind === 'refused') {
     endWith(socket, errorResponse(r.code, r.detail));

@@ -5,6 +5,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { readProxyHeader } from './accept.js';
+import { errorResponse } from '../proxy/respond.js';
 
 export interface FrontLog {
   warn(obj: object, msg: string): void;
@@ -19,9 +20,8 @@ export interface FrontOptions {
   served: (socket: Socket) => boolean;
 }
 
-/** The answer to a client whose header block did not arrive in time (as node:http gives it). */
-const BODY_408 = '408 request timeout\n';
-const TIMEOUT_408 = `HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\ncontent-length: ${BODY_408.length}\r\nconnection: close\r\n\r\n${BODY_408}`;
+/** The answer to a client whose header block did not arrive in time (as node:http's gets). */
+const TIMEOUT_408 = errorResponse('SY_ERR_REQUEST_TIMEOUT');
 
 /** Parse the PROXY header of every connection, then give the socket to `http`. */
 export function proxyFront(http: HttpServer, log: FrontLog, opts: FrontOptions): NetServer {

@@ -1,7 +1,6 @@
 // Pure pieces of the upgrade path (upgrade.ts): which upgrade requests are refused, how a backend's
 // answer is framed for the client, and the bytes of the response heads written on the raw socket.
-import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
-import { ERRORS, type ErrorCode } from '../errors.js';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** An upgrade request with a body is refused: node:http hands its body over raw, unframed. */
 export function upgradeBodyRefusal(h: IncomingHttpHeaders): string | undefined {
@@ -64,15 +63,3 @@ export function responseHead(status: number, statusText: string, raw: readonly s
   return out + '\r\n';
 }
 
-/** A short plain-text answer on the raw socket; always closes the connection. */
-export function plainResponse(status: number, body: string, extra: Record<string, string> = {}): string {
-  let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
-  for (const [k, v] of Object.entries(extra)) out += `${k}: ${v}\r\n`;
-  return out + `connection: close\r\n\r\n${body}`;
-}
-
-/** An error of errors.ts on the raw socket, worded as respond.ts words it. */
-export function errorResponse(code: ErrorCode, detail?: string, extra: Record<string, string> = {}): string {
-  const e = ERRORS[code];
-  return plainResponse(e.status, `${e.status} ${e.text}${detail ? ': ' + detail : ''}\n`, { 'x-switchyard-error': code, ...extra });
-}

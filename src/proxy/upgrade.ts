@@ -17,7 +17,8 @@ import type { UpgradeHost } from './host.js';
 import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
 import { IDEMPOTENT, upstreamFailure } from './upstream.js';
-import { errorResponse, framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
+import { errorResponse } from './respond.js';
+import { framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
 
 /** The contract's `pools.<name>.tls` (docs/configuration.md); read when the config provides it. */
 export interface UpstreamTls {

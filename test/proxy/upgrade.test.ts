@@ -225,6 +225,8 @@ describe('upgrade: what plain requests get', () => {
     c.socket.write(UPGRADE('/ws'));
     await until(() => r.records.length === 1, 3000, 'the access record');
     expect(r.records[0]).toMatchObject({ path: '/ws', status: 426, pool: 'ws', backend: be.id, attempts: 1 });
+    // the record is written when the relay ends; its last bytes may still be on their way
+    await until(() => c.text().endsWith('no'), 3000, 'the relayed answer');
     expect(c.text()).toMatch(/^HTTP\/1\.1 426 Upgrade Required\r\n[^]*content-length: 2\r\n\r\nno$/i);
   });
 
