@@ -5,6 +5,6 @@ export {
   echoBackend, refusedPort, slowBackend, startServer, switchBackend, tcpEchoBackend,
   type Mode, type SlowBackend, type SwitchBackend, type TcpEchoBackend, type TestServer,
 } from './kit/backends.js';
-export { raw, rawRequest, statuses, whoAnswers, type Raw, type RawAnswer, type RawRequest } from './kit/raw.js';
+export { raw, rawExchange, rawRequest, statuses, whoAnswers, type Raw, type RawAnswer, type RawRequest } from './kit/raw.js';
 export { startRouter, type RouterOptions, type TestRouter } from './kit/router.js';
 export { nextEvent, recordEvents, sleep, until, type RecordedEvent } from './kit/wait.js';

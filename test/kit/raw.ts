@@ -67,6 +67,15 @@ export async function whoAnswers(port: number, msg = 'hi'): Promise<string> {
   return name;
 }
 
+/** Send `data` as is; everything the router answers until it closes (or `ms` pass). */
+export async function rawExchange(port: number, data: string, ms = 1500): Promise<string> {
+  const c = await raw(port, { first: data });
+  const timer = setTimeout(() => c.socket.destroy(), ms);
+  await c.closed;
+  clearTimeout(timer);
+  return c.text();
+}
+
 export interface RawRequest {
   method: string;
   target: string;

@@ -1,23 +1,9 @@
 // Request-header policy end to end: raw bytes into a real router, a real echo backend behind it.
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoBackend, startRouter, type TestRouter } from '../helpers.js';
+import { echoBackend, rawExchange, startRouter, type TestRouter } from '../helpers.js';
 
 type Echo = Awaited<ReturnType<typeof echoBackend>>;
 
-/** Send raw bytes; everything the router answers until it closes (or 1.5 s pass). */
-function raw(port: number, data: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    let out = '';
-    s.on('data', (d) => (out += d.toString('latin1')));
-    const done = () => resolve(out);
-    s.on('close', done);
-    s.on('error', done);
-    s.write(data);
-    setTimeout(() => s.destroy(), 1500);
-  });
-}
 
 /** The backend's echo of what it received (rawHeaders as `name: value` lines; undici writes `host`). */
 function received(answer: string): string[] {
@@ -53,7 +39,7 @@ describe('request header policy through the router', () => {
   /** Send `data`, expect `status` and that the backend saw no request. */
   async function refused(port: number, data: string, status: number, code?: string): Promise<string> {
     const before = a.seen.length;
-    const res = await raw(port, data);
+    const res = await rawExchange(port, data);
     expect(res, JSON.stringify(data.slice(0, 80))).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     if (code) expect(res).toContain(`x-switchyard-error: ${code}`);
     expect(a.seen.length).toBe(before);
@@ -75,7 +61,7 @@ describe('request header policy through the router', () => {
       await refused(r.port, `GET /x HTTP/1.1\r\nHost: ${h}\r\n\r\n`, 400, 'SY_ERR_BAD_HOST');
     }
     // 1.0 without Host is still served
-    expect(await raw(r.port, 'GET /x HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await rawExchange(r.port, 'GET /x HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it('Connection listing Host gets 400, never forwarded', async () => {
@@ -84,7 +70,7 @@ describe('request header policy through the router', () => {
   });
 
   it('more than maxHeaderCount (default 100) fields get 431; 100 are forwarded', async () => {
-    const ok = await raw(r.port, `GET /x HTTP/1.1\r\nHost: a\r\n${fields(98)}Connection: close\r\n\r\n`);
+    const ok = await rawExchange(r.port, `GET /x HTTP/1.1\r\nHost: a\r\n${fields(98)}Connection: close\r\n\r\n`);
     expect(ok).toMatch(/^HTTP\/1\.1 200 /);
     await refused(r.port, `GET /x HTTP/1.1\r\nHost: a\r\n${fields(101)}\r\n`, 431, 'SY_ERR_TOO_MANY_HEADERS');
     // a Transfer-Encoding past node's own limit (~1000) no longer loses the body silently
@@ -92,7 +78,7 @@ describe('request header policy through the router', () => {
   });
 
   it('listen.limits.maxHeaderCount is the listener\'s limit', async () => {
-    expect(await raw(small.port, `GET /x HTTP/1.1\r\nHost: a\r\n${fields(3)}Connection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await rawExchange(small.port, `GET /x HTTP/1.1\r\nHost: a\r\n${fields(3)}Connection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200 /);
     await refused(small.port, `GET /x HTTP/1.1\r\nHost: a\r\n${fields(5)}\r\n`, 431, 'SY_ERR_TOO_MANY_HEADERS');
   });
 
@@ -105,14 +91,14 @@ describe('request header policy through the router', () => {
   const spoof = 'X-Real-IP: 6.6.6.6\r\nTrue-Client-IP: 6.6.6.7\r\nX_Forwarded_For: 6.6.6.8\r\nX-Real_IP: 6.6.6.9\r\nmy_header: 1\r\nX-Keep: 1\r\n';
 
   it('an untrusted peer\'s X-Real-IP, True-Client-IP and names with _ are not forwarded', async () => {
-    const res = await raw(r.port, `GET /x HTTP/1.1\r\nHost: a\r\n${spoof}Connection: close\r\n\r\n`);
+    const res = await rawExchange(r.port, `GET /x HTTP/1.1\r\nHost: a\r\n${spoof}Connection: close\r\n\r\n`);
     expect(res).toMatch(/^HTTP\/1\.1 200 /);
     const got = received(res);
     expect(got).toEqual(['host: a', 'X-Keep: 1', 'x-forwarded-for: 127.0.0.1', 'x-forwarded-proto: http', 'x-forwarded-host: a']);
   });
 
   it('a trusted peer\'s X-Real-IP and True-Client-IP are kept; names with _ are still dropped', async () => {
-    const res = await raw(trusted.port, `GET /x HTTP/1.1\r\nHost: a\r\n${spoof}Connection: close\r\n\r\n`);
+    const res = await rawExchange(trusted.port, `GET /x HTTP/1.1\r\nHost: a\r\n${spoof}Connection: close\r\n\r\n`);
     const got = received(res);
     expect(got).toEqual([
       'host: a', 'X-Real-IP: 6.6.6.6', 'True-Client-IP: 6.6.6.7', 'X-Keep: 1',
@@ -121,7 +107,7 @@ describe('request header policy through the router', () => {
   });
 
   it('allowUnderscoreHeaders forwards names with _ but not untrusted x_forwarded_for-style ones', async () => {
-    const res = await raw(under.port, `GET /x HTTP/1.1\r\nHost: a\r\n${spoof}Connection: close\r\n\r\n`);
+    const res = await rawExchange(under.port, `GET /x HTTP/1.1\r\nHost: a\r\n${spoof}Connection: close\r\n\r\n`);
     const got = received(res);
     expect(got).toEqual(['host: a', 'my_header: 1', 'X-Keep: 1', 'x-forwarded-for: 127.0.0.1', 'x-forwarded-proto: http', 'x-forwarded-host: a']);
   });

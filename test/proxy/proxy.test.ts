@@ -1,8 +1,7 @@
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, WebSocket } from 'ws';
-import { echoBackend, refusedPort, startRouter, startServer, type TestRouter, type TestServer } from '../helpers.js';
+import { echoBackend, rawExchange, refusedPort, startRouter, startServer, type TestRouter, type TestServer } from '../helpers.js';
 
 type Echo = { name: string; method: string; url: string; headers: Record<string, string>; body: string };
 
@@ -25,19 +24,6 @@ function getRaw(url: string, headers: Record<string, string>): Promise<string> {
   });
 }
 
-/** Send raw bytes, collect everything the router answers until it closes or 1.5 s pass. */
-function raw(port: number, data: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    let out = '';
-    s.on('data', (d) => (out += d.toString('latin1')));
-    const done = () => resolve(out);
-    s.on('close', done);
-    s.on('error', done);
-    s.write(data);
-    setTimeout(() => s.destroy(), 1500);
-  });
-}
 
 describe('proxy data plane', () => {
   let a: Awaited<ReturnType<typeof echoBackend>>;
@@ -142,7 +128,7 @@ describe('proxy data plane', () => {
   it('400 on a bad encoding and on an encoded-slash traversal, never forwarded', async () => {
     const before = a.seen.length;
     for (const p of ['/img/..%2fcgi-bin/x', '/web/%zz', '/img/%2e%2e%2fcgi-bin/x']) {
-      const res = await raw(r.port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      const res = await rawExchange(r.port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(res).toMatch(/^HTTP\/1\.1 400/);
     }
     expect(a.seen.length).toBe(before);
@@ -196,14 +182,14 @@ describe('proxy data plane', () => {
       'GET /web/s HTTP/1.1\r\nHost: x\r\n\nX: y\r\n\r\n',
     ];
     for (const s of shapes) {
-      const res = await raw(r.port, s);
+      const res = await rawExchange(r.port, s);
       expect(res, JSON.stringify(s)).toMatch(/^HTTP\/1\.1 400/);
     }
     expect(a.seen.length).toBe(before);
   });
 
   it('431 when the request headers are too large', async () => {
-    const res = await raw(r.port, `GET /web/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const res = await rawExchange(r.port, `GET /web/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(res).toMatch(/^HTTP\/1\.1 431/);
   });
 
