@@ -6,9 +6,8 @@ import type { Listen } from '../config/normalized.js';
 import { admit, frontRules, type FrontRules, type PipelineHost, type Refusal } from '../pipeline/admit.js';
 import { Exchange } from '../proxy/exchange.js';
 import type { ProxyHost } from '../proxy/host.js';
-import { sendError } from '../proxy/respond.js';
+import { errorResponse, sendError } from '../proxy/respond.js';
 import { UpgradeExchange } from '../proxy/upgrade.js';
-import { errorResponse } from '../proxy/respond.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { clientConn } from './conn.js';
 
