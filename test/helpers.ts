@@ -8,3 +8,4 @@ export {
 export { raw, rawExchange, rawRequest, statuses, whoAnswers, type Raw, type RawAnswer, type RawRequest } from './kit/raw.js';
 export { startRouter, type RouterOptions, type TestRouter } from './kit/router.js';
 export { nextEvent, recordEvents, sleep, until, type RecordedEvent } from './kit/wait.js';
+export { httpsBackend, makeCerts, type HttpsBackend, type TestCerts } from './kit/upstream-tls.js';

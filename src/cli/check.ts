@@ -33,6 +33,11 @@ export function configWarnings(config: Config): string[] {
   };
   config.listen.forEach((l, i) => see(l, config.listen.length === 1 ? 'listen' : `listen[${i}]`));
   config.tcp.forEach((t, i) => see(t.listen, `tcp[${i}].listen`));
+  for (const p of Object.values(config.pools)) {
+    if (p.tls?.rejectUnauthorized === false) {
+      out.push(`pools.${p.name}.tls.rejectUnauthorized: false accepts any certificate from the pool's https: backends; give their CA in tls.ca instead`);
+    }
+  }
   return out;
 }
 

@@ -1,11 +1,23 @@
 // Worker thread (started by src/config/off-thread.ts, one per load): import the config file,
 // validate it and build the large scheduler tables away from the router's event loop. It replies
 // once, handing the tables' buffers over (transferred, not copied), and ends.
+import { resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { prebuildTables } from '../pools/prebuild.js';
+import { isObj } from './check-value.js';
 import { importTracked } from './load.js';
 import { validate } from './validate.js';
 import type { LoadInput, LoadReply } from './off-thread.js';
+
+/**
+ * The pools' CA files are watched too, also when one is missing or bad, so that editing one
+ * reloads (src/config/pem.ts reads them while validating).
+ */
+function withCaFiles(files: string[], raw: unknown): string[] {
+  const pools = isObj(raw) && isObj(raw.pools) ? Object.values(raw.pools) : [];
+  const cas = pools.flatMap((p) => (isObj(p) && isObj(p.tls) && typeof p.tls.ca === 'string' ? [resolve(p.tls.ca)] : []));
+  return [...new Set([...files, ...cas])];
+}
 
 const { file, hints } = workerData as LoadInput;
 const { raw, problem, files } = await importTracked(file);
@@ -14,10 +26,10 @@ let transfer: ArrayBuffer[] = [];
 if (problem) reply = { ok: false, problems: [problem], files };
 else {
   const { config, problems } = validate(raw);
-  if (!config) reply = { ok: false, problems, files };
+  if (!config) reply = { ok: false, problems, files: withCaFiles(files, raw) };
   else {
     const built = prebuildTables(config, hints);
-    reply = { ok: true, config, files, tables: built.tables };
+    reply = { ok: true, config, files: withCaFiles(files, raw), tables: built.tables };
     transfer = built.buffers;
   }
 }

@@ -42,6 +42,17 @@ export interface Outlier {
   maxEjectPercent: number;
 }
 
+/** `pools.<name>.tls` (src/config/schema.ts UpstreamTlsSchema), for the pool's https: backends. */
+export interface UpstreamTls {
+  /** The CA file as configured; undefined: the system store. */
+  caFile: string | undefined;
+  /** Its PEM text, read when the config was loaded. */
+  ca: string | undefined;
+  /** undefined: the backend's host when it is a name, no SNI for an IP address (src/proxy/tls-options.ts). */
+  servername: string | undefined;
+  rejectUnauthorized: boolean;
+}
+
 export type Affinity = Exclude<AffinityMode, { header: string }> | { header: string };
 
 export interface Pool {
@@ -61,6 +72,8 @@ export interface Pool {
   outlier: Outlier;
   slowStart: number;
   sendProxy: 'v1' | 'v2' | undefined;
+  /** Settings for the pool's https: backends; undefined when the key is absent (then: system store, verified). */
+  tls: UpstreamTls | undefined;
   backends: Backend[];
 }
 

@@ -104,6 +104,13 @@ export const AffinityModeSchema = Type.Union([
   description: "'client': template on the client address masked by affinity.netmask; 'cookie': a signed cookie naming the backend",
 });
 
+/** `pools.<name>.tls`: how Switchyard connects to the pool's https: backends (proxy, upgrades, checks). */
+export const UpstreamTlsSchema = Type.Object({
+  ca: str('PEM file of the CA certificates to trust instead of the system store; read at load and on every reload'),
+  servername: str('server name sent (SNI) and checked against the certificate (default: the backend host when it is a name; none for an IP address)', { format: 'host' }),
+  rejectUnauthorized: bool(true, 'refuse a backend whose certificate does not verify (false: accept any; check warns)'),
+}, { errorMessage: 'must be an object like { ca: "/etc/switchyard/backend-ca.pem" }', description: 'TLS to the https: backends, for requests, upgrades and health checks' });
+
 /** A pool's own keys; its scheduler's parameters sit beside them. */
 export const PoolSchema = Type.Object({
   scheduler: Type.Optional(Type.String({ default: 'wlc', description: 'a scheduler name (see the list below); its parameters sit beside it' })),
@@ -119,6 +126,7 @@ export const PoolSchema = Type.Object({
   maxEjectPercent: int(0, 50, 'never eject more than this percentage of the pool', 100),
   slowStart: int(0, 0, "ms over which a new or recovered backend's weight ramps up (0: off)"),
   sendProxy: oneOf(['v1', 'v2'], undefined, 'PROXY protocol header sent to backends'),
+  tls: Type.Optional(UpstreamTlsSchema),
 }, { errorMessage: 'must be an object with `backends`' });
 
 const globs = (format: string, what: string, description: string) => {

@@ -2,11 +2,13 @@
 // schema cannot say (URLs, scheduler names and parameters, pool references, port clashes) and
 // builds the normalized config. Collects every problem with its key path in one pass; never throws.
 import { Type, type Static } from '@sinclair/typebox';
+import { isIP } from 'node:net';
 import { getScheduler, schedulerNames } from '../schedulers/registry.js';
 import type { Problem } from '../schedulers/types.js';
 import { checkValue, closest, isObj, q } from './check-value.js';
 import type * as N from './normalized.js';
-import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema } from './schema.js';
+import { readCertificates } from './pem.js';
+import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type UpstreamTlsSchema } from './schema.js';
 
 type Obj = Record<string, unknown>;
 type Filled<T> = { [K in keyof T]-?: T[K] };
@@ -67,6 +69,19 @@ function health(problems: Problem[], h: Filled<Static<typeof HealthSchema>> | un
     type: h.type, path: h.path, expect, interval: h.interval, timeout: h.timeout ?? Math.min(1000, h.interval),
     rise: h.rise, fall: h.fall, host: h.host, initial: h.initial,
   };
+}
+
+/** `pools.<name>.tls`: only for pools with https: backends; the CA file is read here (pem.ts). */
+function upstreamTls(problems: Problem[], t: Filled<Static<typeof UpstreamTlsSchema>> | undefined, at: string, backends: N.Backend[]): N.UpstreamTls | undefined {
+  if (t === undefined) return undefined;
+  if (backends.length > 0 && !backends.some((b) => b.protocol === 'https:')) {
+    problems.push({ path: at, message: 'applies to https: backends and this pool has none (write https:// in the backend URLs)' });
+  }
+  if (t.servername !== undefined && isIP(t.servername.replace(/^\[(.*)\]$/, '$1')) !== 0) {
+    problems.push({ path: `${at}.servername`, message: `must be a host name; an IP address is never sent as a server name, got ${q(t.servername)}` });
+  }
+  const ca = t.ca === undefined ? undefined : readCertificates(t.ca, `${at}.ca`, problems);
+  return { caFile: t.ca, ca, servername: t.servername, rejectUnauthorized: t.rejectUnauthorized };
 }
 
 const DEFAULT_SCHEDULER = PoolSchema.properties.scheduler.default as string;
@@ -134,6 +149,7 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
     outlier: { ...outlier, maxEjectPercent: p.maxEjectPercent },
     slowStart: p.slowStart,
     sendProxy: p.sendProxy,
+    tls: upstreamTls(problems, p.tls as Filled<Static<typeof UpstreamTlsSchema>> | undefined, `${at}.tls`, backends),
     backends,
   };
 }

@@ -2,7 +2,7 @@
 // do not fire in lockstep) and consecutive rise/fall counting, keepalived-style: `fall` failures
 // in a row take a healthy backend down, `rise` successes in a row bring it back, and a result of
 // the opposite kind resets the other counter.
-import type { Health } from '../config/normalized.js';
+import type { Health, UpstreamTls } from '../config/normalized.js';
 import type { Rng } from '../schedulers/types.js';
 import { probe, type ProbeResult, type ProbeTarget } from './probe.js';
 
@@ -45,13 +45,16 @@ export class RiseFall {
   }
 }
 
+/** The settings a check runs with (JSON): a reload that changes them restarts the check. */
+export const checkKey = (health: Health, tls: UpstreamTls | undefined): string => JSON.stringify([health, tls ?? null]);
+
 /** Runs probes for one backend until stopped; each result goes to `onResult`. */
 export class ActiveCheck {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Checks begun so far; each result carries its own number (1, 2, …) in start order. */
   started = 0;
-  /** Health settings this check runs with (JSON), to notice a change on reload. */
+  /** Health and TLS settings this check runs with (checkKey), to notice a change on reload. */
   readonly key: string;
 
   constructor(
@@ -60,7 +63,7 @@ export class ActiveCheck {
     private readonly rng: Rng,
     private readonly onResult: (r: ProbeResult, startedAt: number, seq: number) => void,
   ) {
-    this.key = JSON.stringify(health);
+    this.key = checkKey(health, target.tls);
   }
 
   /** The first check fires at a random point within the first interval (phase spread). */

@@ -8,7 +8,7 @@ import type { BackendState } from '../pools/backend.js';
 import type { PoolRuntime } from '../pools/pool.js';
 import type { UpstreamResult } from '../proxy/records.js';
 import { seededRng } from '../schedulers/rng.js';
-import { ActiveCheck, RiseFall } from './checker.js';
+import { ActiveCheck, checkKey, RiseFall } from './checker.js';
 import { checksSinceEjection, coolDown, endsEjectionEarly, isFailure, mayEject, type ReturnCause } from './outlier.js';
 import type { ProbeResult } from './probe.js';
 
@@ -148,11 +148,12 @@ export class HealthManager {
         }
         const h = pool.spec.health;
         if (h) {
-          if (!r.check || r.check.key !== JSON.stringify(h)) {
+          if (!r.check || r.check.key !== checkKey(h, pool.spec.tls)) {
             r.check?.stop();
             const rec = r;
-            // sendProxy pools: checks carry a PROXY LOCAL header like HAProxy's check-send-proxy
-            const target = pool.spec.sendProxy ? { id: b.id, host: b.host, port: b.port, protocol: b.protocol, sendProxy: pool.spec.sendProxy } : b;
+            // sendProxy pools: checks carry a PROXY LOCAL header like HAProxy's check-send-proxy;
+            // https: checks verify with the pool's tls, as requests do
+            const target = { id: b.id, host: b.host, port: b.port, protocol: b.protocol, sendProxy: pool.spec.sendProxy, tls: pool.spec.tls };
             r.check = new ActiveCheck(target, h, seededRng(this.seed * 7919 + this.seq++), (res, t0, n) => this.onCheck(rec, res, t0, n));
             // every check of the new checker begins after any ejection in progress
             r.ejectMark = r.sinceEject = 0;

@@ -3,8 +3,9 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import type { Health } from '../config/normalized.js';
+import type { Health, UpstreamTls } from '../config/normalized.js';
 import { encodeHeader } from '../proxy-protocol/encode.js';
+import { tlsOptions } from '../proxy/tls-options.js';
 
 export interface ProbeTarget {
   readonly id: string;
@@ -13,6 +14,8 @@ export interface ProbeTarget {
   readonly protocol: 'http:' | 'https:' | 'tcp:';
   /** The pool's sendProxy: HTTP checks then start with a LOCAL header (v2) / `PROXY UNKNOWN` (v1). */
   readonly sendProxy?: 'v1' | 'v2' | undefined;
+  /** The pool's `tls`: an https: check verifies the certificate as requests do (src/proxy/tls-options.ts). */
+  readonly tls?: UpstreamTls | undefined;
 }
 
 export interface ProbeResult {
@@ -59,7 +62,7 @@ function probeHttp(t: ProbeTarget, h: Health): Promise<ProbeResult> {
       path: h.path,
       agent: false,
       headers: { host: h.host ?? t.id, 'user-agent': 'switchyard-health/1', connection: 'close' },
-      ...(t.protocol === 'https:' ? { rejectUnauthorized: false } : {}),
+      ...(t.protocol === 'https:' ? tlsOptions(t.tls, t.host) : {}),
       // (no agent: node:http only calls createConnection when agent is unset)
       ...(t.sendProxy && t.protocol === 'http:' ? { agent: undefined, createConnection: () => {
         const s = connect({ host: t.host, port: t.port });

@@ -164,7 +164,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     };
     const sp = this.pool.spec.sendProxy;
     // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
-    const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec.connectTimeout)
+    const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec)
       : this.host.proxied.get(b, sp, req.socket, connectionEnds(req.socket), this.pool.spec.connectTimeout);
     up.dispatch(opts, this);
   }

@@ -18,15 +18,8 @@ import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
 import { IDEMPOTENT, upstreamFailure } from './upstream.js';
 import { errorResponse } from './respond.js';
+import { tlsOptions } from './tls-options.js';
 import { framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
-
-/** The contract's `pools.<name>.tls` (docs/configuration.md); read when the config provides it. */
-export interface UpstreamTls {
-  /** PEM text of the CA certificates to trust (instead of the system store). */
-  ca?: string | Buffer | (string | Buffer)[];
-  servername?: string;
-  rejectUnauthorized?: boolean;
-}
 
 /** Bytes of a backend's response head we accept (node's HTTP parser enforces it). */
 const MAX_RESPONSE_HEAD = 16 * 1024;
@@ -34,7 +27,7 @@ const MAX_RESPONSE_HEAD = 16 * 1024;
 /** Connect to a backend: TCP (PROXY header first for sendProxy pools), then TLS for `https:`. */
 export function dial(b: BackendState, pool: PoolRuntime, client: Socket): Socket {
   const sp = pool.spec.sendProxy;
-  const tls = b.protocol === 'https:' ? (pool.spec as { tls?: UpstreamTls }).tls ?? {} : undefined;
+  const tls = b.protocol === 'https:' ? tlsOptions(pool.spec.tls, b.host) : undefined;
   let raw: Socket | undefined;
   if (tls === undefined || sp !== undefined) {
     raw = connect({ host: b.host, port: b.port, noDelay: true });
@@ -42,7 +35,7 @@ export function dial(b: BackendState, pool: PoolRuntime, client: Socket): Socket
   }
   const s = tls === undefined ? raw! : tlsConnect({
     host: b.host, port: b.port, socket: raw, servername: tls.servername, ca: tls.ca,
-    rejectUnauthorized: tls.rejectUnauthorized !== false, ALPNProtocols: ['http/1.1'],
+    rejectUnauthorized: tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'],
   });
   if (raw !== undefined && raw !== s) raw.once('error', (e) => s.destroy(e));
   const timer = setTimeout(() => s.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), pool.spec.connectTimeout);

@@ -1,7 +1,10 @@
 // Upstream connections: one undici Pool per backend origin, and the dispatch handler that streams
 // a backend's response straight into the client response with back-pressure.
+import { createHash } from 'node:crypto';
 import { buildConnector, Pool, type Dispatcher } from 'undici';
+import type { Pool as PoolSpec } from '../config/normalized.js';
 import { dropInterim100 } from './interim.js';
+import { tlsOptions, type TlsOptions } from './tls-options.js';
 import type { ErrorCode } from '../errors.js';
 import type { UpstreamResult } from './records.js';
 import type { BackendState } from '../pools/backend.js';
@@ -16,9 +19,18 @@ export interface UpstreamOptions {
 
 export const UPSTREAM_DEFAULTS: UpstreamOptions = { connections: 256, pipelining: 1 };
 
+/** What of a pool's spec decides how its upstream connections are made. */
+export type ConnectSpec = Pick<PoolSpec, 'connectTimeout' | 'tls'>;
+
 export class Upstreams {
-  /** connectTimeout → backend URL → pool; two plain look-ups, no key string built per request. */
-  private readonly pools = new Map<number, Map<string, Pool>>();
+  /**
+   * Connect profile → backend URL → pool. A profile is the connect timeout, and for https:
+   * backends the pool's TLS settings too: two pools that trust different CAs never share a
+   * connection to one backend.
+   */
+  private readonly pools = new Map<string, Map<string, Pool>>();
+  /** Each spec's profile keys, built once: no key string per request (specs are replaced on reload, not patched). */
+  private readonly keys = new WeakMap<ConnectSpec, { plain: string; tls: string }>();
 
   constructor(private readonly opts: UpstreamOptions = UPSTREAM_DEFAULTS) {}
 
@@ -27,18 +39,24 @@ export class Upstreams {
     return this.opts.connections;
   }
 
-  get(b: BackendState, connectTimeout: number): Pool {
-    let byUrl = this.pools.get(connectTimeout);
-    if (byUrl === undefined) this.pools.set(connectTimeout, (byUrl = new Map()));
+  get(b: BackendState, spec: ConnectSpec): Pool {
+    const https = b.protocol === 'https:';
+    let k = this.keys.get(spec);
+    if (k === undefined) this.keys.set(spec, (k = profileKeys(spec)));
+    const key = https ? k.tls : k.plain;
+    let byUrl = this.pools.get(key);
+    if (byUrl === undefined) this.pools.set(key, (byUrl = new Map()));
     let p = byUrl.get(b.url);
     if (p === undefined) {
-      p = new Pool(b.url, {
+      const tls = https ? tlsOptions(spec.tls, b.host) : undefined;
+      const options: Pool.Options = {
         connections: this.opts.connections,
         pipelining: this.opts.pipelining,
         keepAliveTimeout: 4_000,
         keepAliveMaxTimeout: 60_000,
-        connect: interimFiltered(connectTimeout),
-      });
+        connect: interimFiltered(spec.connectTimeout, tls),
+      };
+      p = tls === undefined ? new Pool(b.url, options) : new TlsPool(b.url, options, b.host);
       byUrl.set(b.url, p);
     }
     return p;
@@ -75,10 +93,39 @@ export class Upstreams {
   }
 }
 
-/** undici's own connector, with each socket's interim 100 answers dropped (interim.ts). */
-function interimFiltered(timeout: number): buildConnector.connector {
-  const base = buildConnector({ timeout });
-  return (opts, cb) => base(opts, (err, socket) => {
+function profileKeys(spec: ConnectSpec): { plain: string; tls: string } {
+  const t = spec.tls;
+  const ca = t?.ca === undefined ? 'system' : createHash('sha256').update(t.ca).digest('hex');
+  return { plain: String(spec.connectTimeout), tls: `${spec.connectTimeout} ${ca} ${t?.servername ?? ''} ${t?.rejectUnauthorized ?? true}` };
+}
+
+/**
+ * undici takes a request's server name from its Host header (lib/core/request.js in undici) and
+ * reconnects whenever it differs from the last one: every request here carries the same name, so
+ * connections are kept whatever Host the client sent; the connector below sends the pool's.
+ */
+class TlsPool extends Pool {
+  constructor(url: string, options: Pool.Options, private readonly fixedName: string) {
+    super(url, options);
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch({ ...opts, servername: this.fixedName } as Dispatcher.DispatchOptions, handler);
+  }
+}
+
+/** undici's own connector (with the pool's TLS settings for https:), each socket's interim 100 answers dropped (interim.ts). */
+function interimFiltered(timeout: number, tls: TlsOptions | undefined): buildConnector.connector {
+  if (tls === undefined) {
+    const base = buildConnector({ timeout });
+    return (opts, cb) => base(opts, (err, socket) => {
+      if (err !== null) cb(err, null);
+      else cb(null, dropInterim100(socket));
+    });
+  }
+  const base = buildConnector({ timeout, ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized });
+  // '' (an IP address) lets undici fall back to no server name
+  return (opts, cb) => base({ ...opts, servername: tls.servername }, (err, socket) => {
     if (err !== null) cb(err, null);
     else cb(null, dropInterim100(socket));
   });
@@ -90,6 +137,22 @@ export const CONNECT_FAILURES = new Set([
   'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
 ]);
 
+/**
+ * A TLS handshake to the backend failed (certificate not verified, wrong name, alert): no byte of
+ * the request was sent, so it is a connect failure like a refused connection.
+ */
+export const isTlsFailure = (code: string): boolean =>
+  code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || CERT_VERIFY_FAILURES.has(code);
+
+/** Node's codes for a certificate that does not verify (OpenSSL's X509_V_ERR_* names). */
+const CERT_VERIFY_FAILURES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE',
+  'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH',
+]);
+
 /** Methods a request may be retried with on another backend (when no byte came back). */
 export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -98,10 +161,10 @@ export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'
  * error the client gets, and whether it may be retried elsewhere (a connect failure, not a timeout).
  */
 export function upstreamFailure(code: string, timeout: boolean): { result: UpstreamResult; error: ErrorCode; retryable: boolean } {
-  const connect = CONNECT_FAILURES.has(code);
+  const connect = CONNECT_FAILURES.has(code) || isTlsFailure(code);
   return {
     result: timeout ? 'timeout' : connect ? 'connect' : 'reset',
-    error: timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET',
+    error: timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || isTlsFailure(code) ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET',
     retryable: !timeout && connect,
   };
 }
