@@ -2,6 +2,7 @@
 // validate it and build the large scheduler tables away from the router's event loop. It replies
 // once, handing the tables' buffers over (transferred, not copied), and ends.
 import { parentPort, workerData } from 'node:worker_threads';
+import { certFiles } from '../listen/certs.js';
 import { prebuildTables } from '../pools/prebuild.js';
 import { importTracked } from './load.js';
 import { validate } from './validate.js';
@@ -17,7 +18,8 @@ else {
   if (!config) reply = { ok: false, problems, files };
   else {
     const built = prebuildTables(config, hints);
-    reply = { ok: true, config, files, tables: built.tables };
+    // certificate files are watched too: a renewed certificate reloads like an edited config
+    reply = { ok: true, config, files: [...new Set([...files, ...config.listen.flatMap((l) => certFiles(l.tls))])], tables: built.tables };
     transfer = built.buffers;
   }
 }
