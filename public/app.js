@@ -239,6 +239,15 @@ async function refreshRoutes() {
     h('td', { class: 'num' }, r.index + 1), h('td', {}, r.name), h('td', {}, r.pool), h('td', { class: 'match' }, r.match))));
 }
 
+// the TLS listeners' certificates (GET /api/certificates); the panel stays hidden without any
+async function refreshCerts() {
+  const certs = await api('GET', '/api/certificates');
+  $('#certs-panel').hidden = certs.length === 0;
+  $('#certs tbody').replaceChildren(...certs.map((c) => h('tr', {},
+    h('td', {}, c.listener), h('td', {}, c.names.join(', ')),
+    h('td', c.expired ? { class: 'error' } : {}, `${c.notAfter.slice(0, 10)}${c.expired ? ' (expired)' : ''}`), h('td', { class: 'match' }, c.file))));
+}
+
 $('#explain').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const headers = {};
@@ -307,7 +316,7 @@ function onEvent(name, data) {
   }
   else if (name.startsWith('backend.') || name === 'config.reloaded' || name === 'scheduler.reset') {
     refreshPools().catch(() => {});
-    if (name === 'config.reloaded') { refreshRoutes().catch(() => {}); refreshStatus().catch(() => {}); }
+    if (name === 'config.reloaded') { refreshRoutes().catch(() => {}); refreshCerts().catch(() => {}); refreshStatus().catch(() => {}); }
   }
 }
 
@@ -382,7 +391,7 @@ async function boot() {
   try {
     await refreshStatus();
     await refreshPools();
-    await Promise.all([refreshRoutes(), loadHistory(), api('GET', '/api/affinity').then(renderAffinity)]);
+    await Promise.all([refreshRoutes(), refreshCerts(), loadHistory(), api('GET', '/api/affinity').then(renderAffinity)]);
     document.body.dataset.ready = '1';
     followEvents();
   } catch (e) {

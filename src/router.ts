@@ -34,6 +34,7 @@ export class Router {
   constructor(config: Config, opts: RouterOptions = {}) {
     this.runtime = new Runtime(config, opts);
     this.http = new HttpListeners(this.runtime);
+    this.runtime.reloadStages.push(this.http);
   }
 
   static async fromFile(file: string, opts: Omit<RouterOptions, 'file'> = {}): Promise<Router> {
@@ -57,6 +58,8 @@ export class Router {
   get health(): HealthManager { return this.runtime.health; }
   get affinity(): AffinityCore { return this.runtime.affinity; }
   get servers(): Server[] { return this.http.servers; }
+  /** The certificates the TLS listeners serve now (names, expiry, file). */
+  certificates(): ReturnType<HttpListeners['certificates']> { return this.http.certificates(); }
 
   requestDone(r: AccessRecord): void {
     this.runtime.requestDone(r);

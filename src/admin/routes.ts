@@ -99,6 +99,11 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     },
   );
 
+  app.get('/api/certificates', { schema: { response: { 200: Type.Array(S.CertificateOut), ...errors } } }, async () => {
+    const now = Date.now();
+    return router.certificates().map((c) => ({ ...c, expired: Date.parse(c.notAfter) <= now }));
+  });
+
   app.get('/api/routes', { schema: { response: { 200: Type.Array(S.RouteOut), ...errors } } }, async () =>
     router.current.matcher.routes.map((r) => ({ index: r.index, name: r.name, pool: r.pool, match: r.describe })),
   );

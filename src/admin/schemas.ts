@@ -123,6 +123,17 @@ export const RouteOut = Type.Object({
   match: Type.String(),
 });
 
+/** A certificate a TLS listener serves (src/listen/certs.ts CertInfo). */
+export const CertificateOut = Type.Object({
+  listener: Type.String(),
+  names: Type.Array(Type.String()),
+  notAfter: Type.String({ description: 'ISO date' }),
+  expired: Type.Boolean(),
+  serial: Type.String(),
+  file: Type.String(),
+  at: Type.String({ description: 'key path in the config' }),
+});
+
 export const ReloadOut = Type.Object({
   ok: Type.Boolean(),
   configVersion: Type.Integer(),

@@ -3,6 +3,7 @@
 // once, handing the tables' buffers over (transferred, not copied), and ends.
 import { resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { certFiles } from '../listen/certs.js';
 import { prebuildTables } from '../pools/prebuild.js';
 import { isObj } from './check-value.js';
 import { importTracked } from './load.js';
@@ -29,7 +30,8 @@ else {
   if (!config) reply = { ok: false, problems, files: withCaFiles(files, raw) };
   else {
     const built = prebuildTables(config, hints);
-    reply = { ok: true, config, files: withCaFiles(files, raw), tables: built.tables };
+    // CA and certificate files are watched too: a renewed file reloads like an edited config
+    reply = { ok: true, config, files: [...new Set([...withCaFiles(files, raw), ...config.listen.flatMap((l) => certFiles(l.tls))])], tables: built.tables };
     transfer = built.buffers;
   }
 }

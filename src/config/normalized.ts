@@ -89,6 +89,19 @@ export interface Limits {
   maxHeaderCount: number;
 }
 
+/** One certificate and its key (PEM file paths as written); `at` is its key path in the config. */
+export interface CertFiles {
+  cert: string;
+  key: string;
+  at: string;
+}
+
+export interface Tls {
+  /** The first is the default; the others are chosen by SNI (src/listen/certs.ts). */
+  certs: CertFiles[];
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
 export interface Listen {
   host: string;
   port: number;
@@ -98,6 +111,12 @@ export interface Listen {
   acceptProxy: boolean | string[];
   allowUnderscoreHeaders: boolean;
   mergeSlashes: boolean;
+  /** TLS termination (HTTP listeners only). */
+  tls?: Tls | undefined;
+  /** A cleartext listener answering 308 to https on this port. */
+  redirectHttps?: number | undefined;
+  /** The Strict-Transport-Security value a tls listener adds to its answers. */
+  hsts?: string | undefined;
 }
 
 export interface Route {

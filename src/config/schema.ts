@@ -33,7 +33,30 @@ export const LimitsSchema = Type.Object({
   maxHeaderCount: int(1, 100, 'request header fields; more gets 431'),
 });
 
-/** A listener; `tcp[].listen` uses the same keys with port 0 as the default. */
+const pem = (what: string) => Type.String({ minLength: 1, errorMessage: `must be the path of a PEM ${what} file`, description: `path of the PEM ${what} file` });
+export const CertPairSchema = Type.Object({ cert: pem('certificate (chain)'), key: pem('private key') }, { errorMessage: "must be an object like { cert: 'site.crt', key: 'site.key' }" });
+
+/** TLS termination on an HTTP listener (src/listen/certs.ts reads the files). */
+export const TlsSchema = Type.Object({
+  cert: Type.Optional(pem('certificate (chain)')),
+  key: Type.Optional(pem('private key')),
+  certs: Type.Optional(Type.Array(CertPairSchema, { minItems: 1, errorMessage: 'must be a list of { cert, key }', description: 'several certificates, chosen by SNI (exact names and *.wildcards); the first is the default' })),
+  minVersion: oneOf(['TLSv1.2', 'TLSv1.3'], 'TLSv1.2', 'lowest TLS version accepted'),
+}, { errorMessage: "must be an object like { cert: 'site.crt', key: 'site.key' } or { certs: [{ cert, key }, …] }", description: 'terminate TLS: `{ cert, key }` or `{ certs: [...] }` (PEM file paths, relative ones from the working directory), re-read on reload' });
+
+export const HstsSchema = Type.Object({
+  maxAge: int(0, 31_536_000, 'seconds browsers remember to use HTTPS only'),
+  includeSubDomains: bool(false, 'add includeSubDomains'),
+}, { errorMessage: 'must be an object like { maxAge: 31536000 }', description: 'send Strict-Transport-Security on answers of a `tls` listener' });
+
+/** The keys only HTTP listeners have (not `tcp[].listen`). */
+const httpListenKeys = {
+  tls: Type.Optional(TlsSchema),
+  redirectHttps: int(1, undefined, 'answer every request with 308 to https on this port (a cleartext listener that forwards nothing)', 65535),
+  hsts: Type.Optional(HstsSchema),
+};
+
+/** A listener; `tcp[].listen` uses the same keys with port 0 as the default (without the HTTP-only ones). */
 export function listenSchema(defPort: number) {
   return Type.Object({
     host: str('address to bind', { default: '0.0.0.0' }),
@@ -46,7 +69,7 @@ export function listenSchema(defPort: number) {
     mergeSlashes: bool(true, 'merge repeated slashes in the path before matching and forwarding'),
   }, { errorMessage: `must be an object like { host: '0.0.0.0', port: ${defPort} }` });
 }
-export const ListenSchema = listenSchema(8080);
+export const ListenSchema = Type.Object({ ...listenSchema(8080).properties, ...httpListenKeys }, optionsOf(listenSchema(8080)));
 
 export const AdminSchema = Type.Object({
   host: str('address to bind; without a token only loopback addresses are allowed', { default: '127.0.0.1' }),

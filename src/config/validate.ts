@@ -27,6 +27,32 @@ function listen(l: ListenIn): N.Listen {
   };
 }
 
+/** `listen.tls`, `redirectHttps` and `hsts` of an HTTP listener (the files are read by src/listen/certs.ts). */
+function httpListen(problems: Problem[], l: ListenIn, at: string): N.Listen {
+  const out = listen(l);
+  const err = (path: string, message: string) => void problems.push({ path, message });
+  const t = l.tls as Filled<NonNullable<ListenIn['tls']>> | undefined;
+  if (t !== undefined) {
+    const certs: N.CertFiles[] = [];
+    if (t.certs !== undefined) {
+      if (t.cert !== undefined || t.key !== undefined) err(`${at}.tls`, 'use either { cert, key } or { certs: [...] }, not both');
+      t.certs.forEach((c, i) => c && certs.push({ cert: c.cert, key: c.key, at: `${at}.tls.certs[${i}]` }));
+    } else if (t.cert === undefined || t.key === undefined) err(`${at}.tls`, `needs both cert and key (or certs: [{ cert, key }, …])`);
+    else certs.push({ cert: t.cert, key: t.key, at: `${at}.tls` });
+    out.tls = { certs, minVersion: t.minVersion };
+  }
+  if (l.redirectHttps !== undefined) {
+    if (t !== undefined) err(`${at}.redirectHttps`, 'a redirecting listener is cleartext: it cannot also have tls');
+    out.redirectHttps = l.redirectHttps;
+  }
+  const h = l.hsts as Filled<NonNullable<ListenIn['hsts']>> | undefined;
+  if (h !== undefined) {
+    if (t === undefined) err(`${at}.hsts`, 'applies to a tls listener only');
+    out.hsts = `max-age=${h.maxAge}${h.includeSubDomains ? '; includeSubDomains' : ''}`;
+  }
+  return out;
+}
+
 function backend(problems: Problem[], raw: unknown, at: string, tcp: boolean): N.Backend | undefined {
   const obj = isObj(raw);
   const url = obj ? raw.url : raw;
@@ -165,7 +191,9 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
   }
   const c = checkValue(TopSchema, input, '', problems) as Top;
 
-  const listens = (Array.isArray(c.listen) ? c.listen : [c.listen]).filter((l) => l !== undefined).map((l) => listen(l as ListenIn));
+  const listens = (Array.isArray(c.listen) ? c.listen : [c.listen])
+    .map((l, i) => (l === undefined ? undefined : httpListen(problems, l as ListenIn, Array.isArray(c.listen) ? `listen[${i}]` : 'listen')))
+    .filter((l) => l !== undefined);
   const a = c.admin as Filled<Exclude<Top['admin'], false>>;
   const admin: N.Config['admin'] = c.admin === false ? false : {
     host: a.host, port: a.port, token: a.token,

@@ -1,15 +1,21 @@
-// The HTTP listeners: node:http servers (timeouts, header limits, clientError), the PROXY-protocol
-// fronts of acceptProxy listeners, and the per-connection serializer of pipelined requests. Each
-// request and upgrade goes to src/listen/serve.ts.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+// The HTTP listeners: node:http servers (timeouts, header limits, clientError), node:https ones for
+// `tls` listeners (same options, same request path), the PROXY-protocol fronts of acceptProxy
+// listeners, and the per-connection serializer of pipelined requests. Each request and upgrade goes
+// to src/listen/serve.ts; a `redirectHttps` listener answers in src/listen/redirect.ts.
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Listen } from '../config/normalized.js';
+import type { Config, Listen } from '../config/normalized.js';
 import { cidrMatcher } from '../proxy/cidr.js';
 import { afterAnswers, hasServed, inTurn } from '../proxy/serial.js';
+import { sameEnds } from '../proxy-protocol/accept.js';
 import { proxyFront } from '../proxy-protocol/front.js';
+import type { CertInfo, Problem } from './certs.js';
 import { clientError } from './client-error.js';
+import { redirectUpgrade, serveRedirect } from './redirect.js';
+import { ListenerCerts, prepareCerts } from './tls.js';
 import { httpFront, serveRequest, serveUpgrade, type HttpHost } from './serve.js';
 
 /** node:http's period for checking headersTimeout and requestTimeout (its default is 30 s). */
@@ -27,6 +33,8 @@ export class HttpListeners {
   /** `acceptProxy` listeners: net servers that read the PROXY header, then hand over to node:http. */
   private readonly fronts: NetServer[] = [];
   private readonly sockets = new Set<Socket>();
+  /** The certificates of the `tls` listeners. */
+  private readonly certs: ListenerCerts[] = [];
   private readonly track = (s: Socket) => {
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
@@ -37,43 +45,89 @@ export class HttpListeners {
   /** Bind every listener, in order; their bound addresses. */
   async listen(listens: readonly Listen[]): Promise<AddressInfo[]> {
     const out: AddressInfo[] = [];
-    for (const listen of listens) out.push(await this.listenOne(listen));
+    // every certificate is read before anything binds
+    const certs = listens.map((l, i) => (l.tls ? ListenerCerts.read(i, l) : undefined));
+    for (let i = 0; i < listens.length; i++) out.push(await this.listenOne(listens[i]!, certs[i]));
+    this.warnExpired();
     return out;
   }
 
-  private async listenOne(listen: Listen): Promise<AddressInfo> {
+  /** Expired certificates are served (the operator may be renewing them) but logged. */
+  private warnExpired(): void {
+    const now = Date.now();
+    for (const c of this.certificates()) {
+      if (Date.parse(c.notAfter) <= now) this.host.log.warn({ at: c.at, file: c.file, notAfter: c.notAfter }, 'TLS certificate has expired');
+    }
+  }
+
+  /** A reload's first step: read the new config's certificates; `commit` swaps them in. */
+  prepare(config: Config): { problems: Problem[]; commit: () => void } {
+    const p = prepareCerts(this.certs, config);
+    return {
+      problems: p.problems,
+      commit: () => {
+        p.commit();
+        this.warnExpired();
+      },
+    };
+  }
+
+  /** Every certificate the TLS listeners serve now. */
+  certificates(): (CertInfo & { listener: string })[] {
+    return this.certs.flatMap((c) => c.infos());
+  }
+
+  private async listenOne(listen: Listen, certs: ListenerCerts | undefined): Promise<AddressInfo> {
     const front = httpFront(this.host, listen);
     const lim = listen.limits;
-    const server = createServer(
-      {
-        maxHeaderSize: lim.maxHeaderSize,
-        headersTimeout: lim.headersTimeout,
-        requestTimeout: lim.requestTimeout,
-        keepAliveTimeout: lim.keepAliveTimeout,
-        // a missing Host is refused by the pipeline (SY_ERR_BAD_HOST), not answered by node:http
-        requireHostHeader: false,
-        // node:http checks both timeouts on this period (default 30 s): twice a second keeps
-        // them within a second of their value
-        connectionsCheckingInterval: CHECK_EVERY_MS,
-        noDelay: true,
-      },
+    const redirect = listen.redirectHttps;
+    const options: ServerOptions = {
+      maxHeaderSize: lim.maxHeaderSize,
+      headersTimeout: lim.headersTimeout,
+      requestTimeout: lim.requestTimeout,
+      keepAliveTimeout: lim.keepAliveTimeout,
+      // a missing Host is refused by the pipeline (SY_ERR_BAD_HOST), not answered by node:http
+      requireHostHeader: false,
+      // node:http checks both timeouts on this period (default 30 s): twice a second keeps
+      // them within a second of their value
+      connectionsCheckingInterval: CHECK_EVERY_MS,
+      noDelay: true,
+    };
+    const onRequest: (req: IncomingMessage, res: ServerResponse) => void = redirect !== undefined
+      ? (req, res) => serveRedirect(redirect, req, res)
       // pipelined requests: one at a time per connection, in order (proxy/serial.ts)
-      (req, res) => inTurn(req, res, serveRequest, front),
-    );
+      : (req, res) => inTurn(req, res, serveRequest, front);
+    const server: Server = certs
+      ? createHttpsServer({ ...options, ...certs.serverOptions(), handshakeTimeout: lim.headersTimeout || 120_000 }, onRequest)
+      : createServer(options, onRequest);
     server.maxConnections = lim.maxConnections;
     server.maxHeadersCount = lim.maxHeaderCount + 1; // node drops headers past it silently: let the check see one too many
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       upgraded.add(socket);
-      serveUpgrade(front, server, req, socket, head);
+      if (redirect !== undefined) redirectUpgrade(redirect, req, socket);
+      else serveUpgrade(front, server, req, socket, head);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => afterAnswers(socket, () => clientError(err, socket)));
     server.on('connection', this.track);
     // acceptProxy: a net server reads the PROXY header first, then gives the socket to `server`
     const ap = listen.acceptProxy;
+    const tlsOf = new WeakMap<Socket, Socket>();
+    // the TLS socket over a raw one (node's TLSSocket keeps the raw socket it wraps as `_parent`)
+    if (certs && ap !== false) {
+      server.on('secureConnection', (t: Socket & { _parent?: Socket }) => {
+        if (!t._parent) return;
+        tlsOf.set(t._parent, t);
+        sameEnds(t, t._parent);
+      });
+    }
     const bound: Server | NetServer = ap === false ? server : proxyFront(server, this.host.log, {
       headersTimeout: lim.headersTimeout,
       allowed: ap === true ? () => true : cidrMatcher(ap),
-      served: (s) => hasServed(s) || upgraded.has(s),
+      served: (s) => {
+        const t = certs ? tlsOf.get(s) : s;
+        return t !== undefined && (hasServed(t) || upgraded.has(t));
+      },
+      tls: certs !== undefined,
     });
     if (bound !== server) {
       bound.maxConnections = lim.maxConnections;
@@ -88,6 +142,10 @@ export class HttpListeners {
       });
     });
     this.servers.push(server);
+    if (certs) {
+      certs.server = server as HttpsServer;
+      this.certs.push(certs);
+    }
     return bound.address() as AddressInfo;
   }
 

@@ -37,6 +37,7 @@ export function serveRequest(f: HttpFront, req: IncomingMessage, res: ServerResp
   // Shutting down: a request that was already on its way over a kept-alive connection is still
   // served, with `Connection: close`, so the client loses nothing.
   if (host.closing) res.setHeader('connection', 'close');
+  if (f.listen.hsts !== undefined) res.setHeader('strict-transport-security', f.listen.hsts);
   const r = admit(host.current, host, f.requests, req, clientConn(req.socket, f.acceptProxy));
   if (r.kind === 'refused') {
     if (r.close) {

@@ -26,6 +26,12 @@ export function acceptedHeader(socket: Socket): ProxyHeader | undefined {
  * socket came with one carrying addresses, else the socket's own ends. IPv4-mapped IPv6 is
  * written as plain IPv4.
  */
+/** A TLS socket over an accepted connection names the same ends as it (src/listen/http.ts). */
+export function sameEnds(tls: Socket, raw: Socket): void {
+  const h = accepted.get(raw);
+  if (h) accepted.set(tls, h);
+}
+
 export function connectionEnds(socket: Socket): ConnectionEnds {
   const h = accepted.get(socket);
   if (h?.ends) {

@@ -18,6 +18,8 @@ export interface FrontOptions {
   allowed: (ip: string) => boolean;
   /** True once node:http has read a whole request (or upgrade) head on this socket. */
   served: (socket: Socket) => boolean;
+  /** TLS listeners: the socket carries TLS after the header, so a late client is cut without a cleartext 408. */
+  tls?: boolean;
 }
 
 /** The answer to a client whose header block did not arrive in time (as node:http's gets). */
@@ -38,13 +40,16 @@ export function proxyFront(http: HttpServer, log: FrontLog, opts: FrontOptions):
     const deadline = Date.now() + opts.headersTimeout;
     readProxyHeader(socket, { timeout: opts.headersTimeout }).then(
       () => {
+        // an https server takes it like one it accepted: the TLS handshake runs first
         http.emit('connection', socket);
         socket.resume();
         if (opts.headersTimeout <= 0) return;
         // node:http's own clock for this socket starts now: hold the first request to the
         // deadline that started at accept
         const timer = setTimeout(() => {
-          if (!socket.destroyed && !opts.served(socket)) socket.end(TIMEOUT_408);
+          if (socket.destroyed || opts.served(socket)) return;
+          if (opts.tls) socket.destroy();
+          else socket.end(TIMEOUT_408);
         }, Math.max(0, deadline - Date.now()));
         timer.unref();
         socket.once('close', () => clearTimeout(timer));

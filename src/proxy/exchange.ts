@@ -149,7 +149,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.t0 = performance.now();
     const req = this.req;
     let headers = requestHeaders(req.rawHeaders, req.headers.connection, {
-      peerIp: this.r.peer, proto: 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
+      peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
     });
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);

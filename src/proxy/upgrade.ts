@@ -102,7 +102,7 @@ export class UpgradeExchange {
     const up = httpRequest({
       method: req.method,
       path: this.r.facts.path + this.r.facts.search,
-      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'http', trusted: this.r.trusted, upgrade: true }),
+      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }),
       setHost: false,
       maxHeaderSize: MAX_RESPONSE_HEAD,
       createConnection: () => dial(b, this.pool, req.socket),

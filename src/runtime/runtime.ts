@@ -29,6 +29,11 @@ export interface ReloadResult {
   files: string[];
 }
 
+/** Listener parts a reload re-reads before the swap (src/listen/tls.ts: certificates). */
+export interface ReloadStage {
+  prepare(config: Config): { problems: { path: string; message: string }[]; commit: () => void };
+}
+
 export interface RuntimeOptions {
   /** Config file, for reload. */
   file?: string;
@@ -58,6 +63,8 @@ export class Runtime {
   readonly health: HealthManager = new HealthManager(this);
   /** The process-wide affinity table (connection entries, templates, cookie and header pins). */
   readonly affinity: AffinityCore;
+  /** Read at each reload before the swap; any problem rejects the reload (src/router.ts adds the listeners). */
+  readonly reloadStages: ReloadStage[] = [];
   /** Reloads run one at a time, in the order they were asked for. */
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -123,7 +130,12 @@ export class Runtime {
     let problems = loaded.ok ? [] : loaded.problems;
     if (loaded.ok) {
       try {
+        // certificates first: a bad file keeps everything running as it is
+        const staged = this.reloadStages.map((s) => s.prepare(loaded.config));
+        const staging = staged.flatMap((s) => s.problems);
+        if (staging.length > 0) throw new ConfigError(staging, this.file);
         const changes = withPrebuilt(loaded.tables, () => this.apply(loaded.config, this.file));
+        for (const s of staged) s.commit();
         this.log.info({ changes }, 'config reloaded');
         return { ok: true, problems: [], changes, files: loaded.files };
       } catch (e) {
