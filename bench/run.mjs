@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Side-by-side benchmark (issue 7): the same two cheap backends behind every contender, contenders
 // interleaved over rounds, the proxy pinned to core 0 and wrk + backends to core 1.
-// Usage: npm run bench [-- --quick] [-- --micro] [-- --no-affinity] [-- --rounds N --seconds S --only a,b --out file.md --json raw.json --baseline other-build/]
+// Usage: npm run bench [-- --quick] [-- --micro] [-- --no-affinity] [-- --tls] [-- --rounds N --seconds S --only a,b --out file.md --json raw.json --baseline other-build/]
+// --tls: the TLS scenarios (issue 14) instead of the cleartext cells; see bench/README.md.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus } from 'node:os';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnPinned, waitHttp, pidTree, cpuUs, memory, have, stop, freePort } from './lib/proc.mjs';
 import { nginxConf, haproxyConf } from './lib/peers.mjs';
 import { wrk } from './lib/wrk.mjs';
-import { report } from './lib/table.mjs';
+import { report, tlsReport } from './lib/table.mjs';
+import { makeCert, waitHttps, h2load } from './lib/tls.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const argv = process.argv.slice(2);
@@ -29,6 +31,8 @@ const PROXY_CORE = '0';
 const LOAD_CORE = cpus().length > 1 ? '1' : '0';
 const SIZES = ['1k', '64k'];
 const CONNS = [50, 256];
+const tlsMode = flag('tls');
+const H2 = { clients: 1, streams: 100 }; // one h2 connection with 100 concurrent streams
 
 // ---- micro-benchmarks written next to this file ----
 const MICRO = ['match.mjs', 'schedulers.mjs', 'affinity.mjs'].filter((f) => existsSync(join(here, f)));
@@ -85,11 +89,16 @@ const clusterReady = existsSync(join(here, '../dist')) && (() => {
   }
 })();
 
-const node = (file, extra = []) => (port) => [process.execPath, [join(here, 'contenders', file), String(port), ...extra, ...urls]];
+// TLS mode: one certificate for every contender; h2 only when this Switchyard build has listen.http2
+const tls = tlsMode ? makeCert(dir) : undefined;
+const h2Skip = !tlsMode ? 'not in this mode' : !have('h2load') ? '`h2load` not found (apt-get install -y nghttp2-client)'
+  : !(await switchyardHttp2()) ? 'this Switchyard build has no `listen.http2`' : undefined;
+const tlsArgs = (tlsPort) => (tls ? ['--tls', String(tlsPort), tls.cert, tls.key, ...(h2Skip ? [] : ['--http2'])] : []);
+const node = (file, extra = []) => (port, tlsPort) => [process.execPath, [join(here, 'contenders', file), String(port), ...extra, ...(file === 'switchyard.mjs' ? tlsArgs(tlsPort) : []), ...urls]];
 const CONTENDERS = [
   { name: 'direct', direct: true },
-  { name: 'switchyard', cmd: node('switchyard.mjs') },
-  { name: 'nginx', bin: 'nginx', cmd: (port) => ['nginx', ['-p', dir, '-c', nginxConf(join(dir, 'nginx'), port, backendPorts)]] },
+  { name: 'switchyard', cmd: node('switchyard.mjs'), tls: true },
+  { name: 'nginx', bin: 'nginx', tls: true, cmd: (port, tlsPort) => ['nginx', ['-p', dir, '-c', nginxConf(join(dir, 'nginx'), port, backendPorts, tls && { port: tlsPort, ...tls })]] },
   { name: 'haproxy', bin: 'haproxy', cmd: (port) => ['haproxy', ['-db', '-f', haproxyConf(dir, port, backendPorts)]] },
   { name: 'undici-sketch', cmd: node('sketch.mjs') },
   { name: 'http-proxy', cmd: node('http-proxy.mjs') },
@@ -97,7 +106,28 @@ const CONTENDERS = [
   // --baseline <dir>: the same switchyard contender on another build (before/after in the same rounds)
   ...(opt('baseline', undefined) ? [{ name: 'switchyard-before', cmd: node('switchyard.mjs'), env: { SWITCHYARD_DIST: opt('baseline', '') } }] : []),
   ...(clusterReady ? [{ name: 'switchyard-2w', cmd: node('switchyard.mjs', ['--workers', '2']), cores: '0,1', note: 'two workers on both cores (shares core 1 with wrk and the backends)' }] : []),
-].filter((c) => only.length === 0 || c.direct || only.includes(c.name));
+].filter((c) => (only.length === 0 || c.direct || only.includes(c.name)) && (!tlsMode || c.direct || c.tls));
+
+/** Does the Switchyard build accept `listen.http2` (issue 14's HTTP/2 downstream)? */
+async function switchyardHttp2() {
+  const dist = process.env.SWITCHYARD_DIST ? `file://${process.env.SWITCHYARD_DIST.replace(/\/?$/, '/')}` : new URL('../dist/', import.meta.url).href;
+  try {
+    const { validate } = await import(new URL('config/validate.js', dist).href);
+    const { problems } = validate({ listen: { port: 1, http2: true, tls: { cert: 'a.crt', key: 'a.key' } }, pools: { p: { backends: urls } }, routes: [{ name: 'r', match: {}, pool: 'p' }] });
+    return !problems.some((p) => p.path.startsWith('listen.http2'));
+  } catch {
+    return false;
+  }
+}
+
+// The TLS scenarios: cleartext keep-alive for reference, then HTTPS with a new TLS connection per
+// request (wrk -H 'Connection: close'), HTTPS keep-alive, and h2 (h2load) when available.
+const SCENARIOS = [
+  { proto: 'http', label: 'HTTP/1.1 keep-alive (reference)' },
+  { proto: 'https-close', label: 'HTTPS, new TLS connection per request' },
+  { proto: 'https', label: 'HTTPS keep-alive' },
+  ...(h2Skip ? [] : [{ proto: 'h2', label: `h2, ${H2.clients} connection × ${H2.streams} streams` }]),
+];
 
 async function main() {
   if (!existsSync(join(here, '../dist/router.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
@@ -117,20 +147,23 @@ async function main() {
       continue;
     }
     const p = await newPort();
-    const [cmd, args] = c.cmd(p);
+    const tlsPort = tls ? await newPort() : undefined;
+    const [cmd, args] = c.cmd(p, tlsPort);
     if (c.name === 'nginx') execFileSync('mkdir', ['-p', join(dir, 'nginx')]);
     const child = spawnPinned(c.cores ?? PROXY_CORE, cmd, args, c.env ? { env: { ...process.env, ...c.env } } : {});
     children.push(child);
     try {
       await waitHttp(`http://127.0.0.1:${p}/1k`);
+      if (tls) await waitHttps(`https://127.0.0.1:${tlsPort}/1k`);
     } catch (e) {
       process.stdout.write(`skipping ${c.name}: did not start (${e.message})\n${child.log.join('')}\n`);
       await stop(child);
       continue;
     }
     // taskset runs the command in place (exec), so child.pid is the proxy itself
-    live.push({ ...c, port: p, pids: () => pidTree(child.pid) });
+    live.push({ ...c, port: p, tlsPort, pids: () => pidTree(child.pid) });
   }
+  if (tlsMode) return runTls(live);
   process.stdout.write(`contenders: ${live.map((c) => c.name).join(', ')}; ${rounds} round(s) of ${seconds}s (+${warm}s warm-up) per cell; proxy on core ${PROXY_CORE}, wrk + backends on core ${LOAD_CORE}\n`);
 
   const results = []; // { round, name, size, conns, rps, p50, p99, cpuUsPerReq, hwm, rss }
@@ -158,6 +191,48 @@ async function main() {
   const md = report(results, {
     date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version, rounds, seconds,
     notes: live.filter((c) => c.note).map((c) => `${c.name}: ${c.note}`),
+  });
+  process.stdout.write('\n' + md);
+  const out = opt('out', undefined);
+  if (out) writeFileSync(out, md);
+  const json = opt('json', undefined);
+  if (json) writeFileSync(json, JSON.stringify(results, null, 1));
+}
+
+/** One measured run of a contender in a TLS-mode scenario (wrk, or h2load for h2). */
+function load(c, proto, seconds) {
+  const o = { connections: 50, seconds, core: LOAD_CORE };
+  if (proto === 'http') return wrk(`http://127.0.0.1:${c.port}/1k`, o);
+  if (proto === 'h2') return h2load(`https://127.0.0.1:${c.tlsPort}/1k`, { ...H2, seconds, core: LOAD_CORE });
+  return wrk(`https://127.0.0.1:${c.tlsPort}/1k`, { ...o, close: proto === 'https-close' });
+}
+
+async function runTls(live) {
+  const tlsNote = `TLS: one self-signed ECDSA P-256 certificate made with openssl at start, the same files for every contender; 1 KiB bodies, 50 connections (h2: ${H2.clients} × ${H2.streams} streams)`;
+  process.stdout.write(`TLS scenarios: ${SCENARIOS.map((s) => s.proto).join(', ')}${h2Skip ? `; h2 skipped: ${h2Skip}` : ''}\ncontenders: ${live.map((c) => c.name).join(', ')}; ${rounds} round(s) of ${seconds}s (+${warm}s warm-up) per cell\n`);
+  const results = [];
+  let rot = 0;
+  for (let round = 1; round <= rounds; round++) {
+    for (const s of SCENARIOS) {
+      const cast = live.filter((c) => !c.direct || s.proto === 'http');
+      const order = cast.map((_, i) => cast[(i + rot) % cast.length]);
+      rot++;
+      for (const c of order) {
+        await load(c, s.proto, warm);
+        const pids = c.pids();
+        const cpu0 = cpuUs(pids);
+        const r = await load(c, s.proto, seconds);
+        const cpu1 = cpuUs(c.pids());
+        const mem = memory(c.pids());
+        const row = { round, name: c.name, proto: s.proto, size: '1k', conns: 50, rps: r.rps, p50: r.p50, p99: r.p99, cpuUsPerReq: pids.length ? (cpu1 - cpu0) / r.requests : NaN, hwm: mem.hwm, rss: mem.rss, errors: r.errors, socketErrors: r.socketErrors, alpn: r.proto };
+        results.push(row);
+        process.stdout.write(`  r${round} ${s.proto.padEnd(11)} ${c.name.padEnd(11)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)}ms  p99 ${r.p99.toFixed(2)}ms${pids.length ? `  ${row.cpuUsPerReq.toFixed(1)} µs/req` : ''}${r.proto ? `  alpn ${r.proto}` : ''}${r.errors ? `  ${r.errors} non-2xx` : ''}${r.socketErrors ? `  socket errors: ${r.socketErrors}` : ''}\n`);
+      }
+    }
+  }
+  const md = tlsReport(results, SCENARIOS, {
+    date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version, rounds, seconds,
+    notes: [tlsNote, ...(h2Skip ? [`h2 row skipped: ${h2Skip}`] : ['h2 (h2load): p50 is the mean time per request and p99 the maximum (h2load prints no percentiles)'])],
   });
   process.stdout.write('\n' + md);
   const out = opt('out', undefined);

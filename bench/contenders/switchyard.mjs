@@ -1,7 +1,8 @@
 // Switchyard with a demo-like rule set: path, MIME and header rules ahead of the catch-all, a hashing
 // pool (the first of mh / chbl / dh that is registered, else rr), connection affinity when the
 // validator accepts it. Needs `npm run build` first (reads dist/).
-// Usage: node switchyard.mjs <port> [--workers N] <backend-url>...
+// Usage: node switchyard.mjs <port> [--workers N] [--tls <port> <cert> <key>] [--http2] <backend-url>...
+// --tls adds an HTTPS listener with the given PEM files; --http2 sets `http2: true` on it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +14,28 @@ const { getScheduler } = await import(new URL('schedulers/registry.js', dist).hr
 const args = process.argv.slice(2);
 const port = Number(args.shift());
 let workers = 1;
-if (args[0] === '--workers') {
-  args.shift();
-  const w = args.shift();
-  workers = w === 'auto' ? 'auto' : Number(w);
+let tls;
+let http2 = false;
+while (args[0]?.startsWith('--')) {
+  const a = args.shift();
+  if (a === '--workers') {
+    const w = args.shift();
+    workers = w === 'auto' ? 'auto' : Number(w);
+  } else if (a === '--tls') {
+    const [tlsPort, cert, key] = args.splice(0, 3);
+    tls = { port: Number(tlsPort), cert, key };
+  } else if (a === '--http2') http2 = true;
+  else throw new Error(`unknown option ${a}`);
 }
 const urls = args;
+const plain = { host: '127.0.0.1', port };
+const listen = tls
+  ? [plain, { host: '127.0.0.1', port: tls.port, tls: { cert: tls.cert, key: tls.key }, ...(http2 ? { http2: true } : {}) }]
+  : plain;
 
 const scheduler = ['mh', 'chbl', 'dh'].find((n) => getScheduler(n)?.hashing) ?? 'rr';
 const base = (affinity) => ({
-  listen: { host: '127.0.0.1', port },
+  listen,
   admin: { host: '127.0.0.1', port: 0 }, // on, as in the demo (its stats observe every request)
   log: { level: 'warn', access: false },
   ...(workers === 1 ? {} : { workers }),

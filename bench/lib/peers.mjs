@@ -2,10 +2,17 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function nginxConf(dir, port, backendPorts) {
+/** `tls: { port, cert, key }` adds an HTTPS listener (HTTP/1.1 and h2 by ALPN) with the same proxying. */
+export function nginxConf(dir, port, backendPorts, tls) {
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d), { recursive: true });
   chmodSync(dir, 0o755);
   const file = join(dir, 'nginx.conf');
+  const location = `
+      proxy_pass http://backends;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffers 16 8k;
+`;
   writeFileSync(file, `worker_processes 1;
 daemon off;
 master_process on;
@@ -28,14 +35,16 @@ ${backendPorts.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
   }
   server {
     listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://backends;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffers 16 8k;
-    }
+    location / {${location}    }
   }
-}
+${tls ? `  server {
+    listen 127.0.0.1:${tls.port} ssl http2;
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / {${location}    }
+  }
+` : ''}}
 `);
   return file;
 }

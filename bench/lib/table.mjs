@@ -60,3 +60,46 @@ export function report(rows, meta) {
   }
   return L.join('\n') + '\n';
 }
+
+/** Median over rounds of pick(a's row, b's row) in the same round and TLS-mode scenario. */
+function sameRound(rows, a, b, proto, pick) {
+  const rs = [];
+  for (const ra of rows.filter((r) => r.name === a && r.proto === proto)) {
+    const rb = rows.find((r) => r.name === b && r.proto === proto && r.round === ra.round);
+    if (rb) rs.push(pick(ra, rb));
+  }
+  return median(rs);
+}
+const rpsRatio = (rows, a, b, proto) => sameRound(rows, a, b, proto, (ra, rb) => ra.rps / rb.rps);
+/** a's requests per proxy CPU-second × b's: b's CPU µs/req ÷ a's. */
+const cpuRatio = (rows, a, b, proto) => sameRound(rows, a, b, proto, (ra, rb) => rb.cpuUsPerReq / ra.cpuUsPerReq);
+
+/** The TLS-mode report (issue 14): every contender per scenario, then Switchyard's ratios to nginx side by side. */
+export function tlsReport(rows, scenarios, meta) {
+  const names = [...new Set(rows.map((r) => r.name))];
+  const L = [];
+  L.push(`Measured ${meta.date.slice(0, 16).replace('T', ' ')} UTC on ${meta.cores} cores (${meta.cpu}), Node ${meta.node}; ${meta.rounds} round(s) × ${meta.seconds}s per cell, contenders interleaved; proxy pinned to core 0, load generator (1 thread) + backends on core 1. Ratios are medians of same-round ratios.`, '');
+  for (const n of meta.notes) L.push(`- ${n}`);
+  L.push('');
+  L.push('| scenario | contender | req/s | p50 ms | p99 ms | × nginx req/s | proxy CPU µs/req | req per CPU-second × nginx | peak RSS MB | errors |');
+  L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const s of scenarios) {
+    for (const n of names) {
+      const rs = rows.filter((r) => r.name === n && r.proto === s.proto);
+      if (!rs.length) continue;
+      const errs = rs.reduce((a, r) => a + (r.errors || 0), 0);
+      L.push(`| ${s.label} | ${n} | ${f(median(rs.map((r) => r.rps)))} | ${f(median(rs.map((r) => r.p50)), 2)} | ${f(median(rs.map((r) => r.p99)), 2)} | ${f(rpsRatio(rows, n, 'nginx', s.proto), 2)} | ${f(median(rs.map((r) => r.cpuUsPerReq)), 1)} | ${f(cpuRatio(rows, n, 'nginx', s.proto), 2)} | ${mb(Math.max(...rs.map((r) => r.hwm)))} | ${errs || ''}${rs.some((r) => r.socketErrors) ? ' (socket errors)' : ''} |`);
+    }
+  }
+  if (names.includes('switchyard') && names.includes('nginx')) {
+    L.push('', '### Switchyard ÷ nginx, side by side', '');
+    L.push('| scenario | req/s × nginx | req per CPU-second × nginx | target |', '| --- | ---: | ---: | --- |');
+    for (const s of scenarios) {
+      const cpu = cpuRatio(rows, 'switchyard', 'nginx', s.proto);
+      const target = s.proto === 'https' ? `≥ 0.35 per CPU-second: ${cpu >= 0.35 ? 'met' : 'not met'}` : '';
+      L.push(`| ${s.label} | ${f(rpsRatio(rows, 'switchyard', 'nginx', s.proto), 2)} | ${f(cpu, 2)} | ${target} |`);
+    }
+  }
+  return L.join('\n') + '\n';
+}
+

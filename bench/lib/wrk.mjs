@@ -7,8 +7,9 @@ const ms = (v) => {
   return m ? Number(m[1]) * UNIT[m[2]] : NaN;
 };
 
-export function wrk(url, { connections, seconds, core }) {
-  const args = ['-c', core, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', url];
+/** `close: true` sends `Connection: close`, so every request opens a new connection (a new TLS handshake on https). */
+export function wrk(url, { connections, seconds, core, close = false }) {
+  const args = ['-c', core, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', ...(close ? ['-H', 'Connection: close'] : []), url];
   return new Promise((resolve, reject) => {
     execFile('taskset', args, { maxBuffer: 1 << 20 }, (err, stdout) => {
       if (err) return reject(err);
