@@ -2,6 +2,7 @@
 // retry safe failures on another backend. Implements undici's raw-header handler interface so
 // response headers are never parsed into an object.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
@@ -44,6 +45,16 @@ function uploadsOf(b: BackendState): Map<string, number> {
 
 export type { AccessRecord, UpstreamResult } from './records.js';
 
+/** What an HTTP/2 stream gives in place of the HTTP/1 request's own (src/listen/h2.ts). */
+export interface StreamView {
+  /** Without pseudo-headers, Host from :authority (src/listen/h2-head.ts). */
+  readonly rawHeaders: readonly string[];
+  /** The client connection (TLS or plain), not node:http2's per-stream proxy of it. */
+  readonly socket: Socket;
+  /** The stream did not end with its HEADERS frame (HTTP/2 bodies need no Content-Length). */
+  readonly hasBody: boolean;
+}
+
 export class Exchange implements Dispatcher.DispatchHandler {
   private backend: BackendState | null = null;
   private avoid: Set<string> | undefined;
@@ -78,10 +89,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly limits: Limits,
     /** The listener's allowUnderscoreHeaders. */
     private readonly allowUnderscore = false,
+    /** Set for an HTTP/2 stream. */
+    private readonly h2?: StreamView,
   ) {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
-    this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+    this.hasBody = h2 ? h2.hasBody : te !== undefined || (cl !== undefined && cl !== '0');
     this.pool = r.pool;
     // one shared listener (no closure per request); it finds this exchange on the response
     (res as ExchangeResponse)[EXCHANGE] = this;
@@ -148,8 +161,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.pool.start(b, this.r.ctx.now);
     this.t0 = performance.now();
     const req = this.req;
-    let headers = requestHeaders(req.rawHeaders, req.headers.connection, {
-      peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
+    const socket = this.h2?.socket ?? req.socket;
+    let headers = requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
+      peerIp: this.r.peer, proto: 'encrypted' in socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
     });
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
@@ -165,7 +179,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const sp = this.pool.spec.sendProxy;
     // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
     const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec)
-      : this.host.proxied.get(b, sp, req.socket, connectionEnds(req.socket), this.pool.spec.connectTimeout);
+      : this.host.proxied.get(b, sp, socket, connectionEnds(socket), this.pool.spec.connectTimeout);
     up.dispatch(opts, this);
   }
 
@@ -201,7 +215,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
     const res = this.res;
     if (this.done || res.destroyed) return false;
-    if (this.host.closing) headers.push('connection', 'close');
+    // HTTP/2 has no Connection field (the session's GOAWAY says it)
+    if (this.host.closing && this.h2 === undefined) headers.push('connection', 'close');
     // written with the first body byte or the end (node:http sends a head no sooner anyway), so
     // a response that breaks before any body byte can still be answered 502
     this.head = headers;
@@ -211,7 +226,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private writeHead(): void {
-    this.res.writeHead(this.status, this.statusText || undefined, this.head);
+    // HTTP/2 has no reason phrase (node:http2 warns when given one)
+    if (this.h2) this.res.writeHead(this.status, this.head);
+    else this.res.writeHead(this.status, this.statusText || undefined, this.head);
     this.head = undefined;
   }
 
