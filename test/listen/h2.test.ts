@@ -51,7 +51,7 @@ const json = (body: string) => JSON.parse(body) as { name: string; url: string; 
 
 describe('ALPN', () => {
   it('offers h2 first and http/1.1 beside it', async () => {
-    const proto = (alpn: string[]) => new Promise<string | false>((done, fail) => {
+    const proto = (alpn: string[]) => new Promise<string | false | null>((done, fail) => {
       const s = tlsConnect({ host: '127.0.0.1', port: tr.port, servername: 'a.test', rejectUnauthorized: false, ALPNProtocols: alpn }, () => {
         done(s.alpnProtocol);
         s.end();
