@@ -30,6 +30,8 @@ interface Conn {
   open: number;
   windowStart: number;
   resets: number;
+  /** GOAWAY sent for rapid reset. */
+  cut: boolean;
 }
 
 /** The pure part of the guard: count one early-closed stream; true when the connection is over the bound. */
@@ -82,7 +84,7 @@ export class H2Front {
   }
 
   private onSession(s: Http2Session): void {
-    this.sessions.set(s, { open: 0, windowStart: 0, resets: 0 });
+    this.sessions.set(s, { open: 0, windowStart: 0, resets: 0, cut: false });
     s.once('close', () => this.sessions.delete(s));
   }
 
@@ -90,14 +92,17 @@ export class H2Front {
     const c = this.sessions.get(stream.session!);
     if (c === undefined) return;
     c.open++;
-    stream.once('close', () => {
-      c.open--;
-      // closed before its answer was sent in full: the client cancelled it (or it broke)
-      if (stream.writableFinished) return;
+    stream.once('close', () => c.open--);
+    // 'aborted': closed before its answer was sent in full (the client cancelled it, or it broke);
+    // emitted at once while node:http2 reads the frames, so a burst is counted as it arrives
+    stream.once('aborted', () => {
       const session = stream.session;
-      if (session === undefined || session.destroyed || !countReset(c, Date.now())) return;
+      if (c.cut || session === undefined || session.destroyed || !countReset(c, Date.now())) return;
+      c.cut = true;
       this.log.warn({ peer: session.socket?.remoteAddress, resets: c.resets }, 'HTTP/2: too many cancelled streams; connection closed (rapid reset)');
-      session.destroy(undefined, constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      // outside node:http2's frame callback: GOAWAY ENHANCE_YOUR_CALM, and the connection is closed
+      // (a number first: destroy's GOAWAY code)
+      setImmediate(() => session.destroy(constants.NGHTTP2_ENHANCE_YOUR_CALM as unknown as Error));
     });
   }
 

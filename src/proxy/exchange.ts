@@ -99,6 +99,21 @@ export class Exchange implements Dispatcher.DispatchHandler {
     // one shared listener (no closure per request); it finds this exchange on the response
     (res as ExchangeResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);
+    // a reset HTTP/2 stream ends its request as if complete (node:http2 compat): abort instead
+    if (h2) req.once('aborted', () => this.onStreamAborted());
+  }
+
+  /** The client reset this HTTP/2 stream: the upstream request must not finish with a cut body. */
+  private streamAborted = false;
+
+  private onStreamAborted(): void {
+    this.streamAborted = true;
+  }
+
+  /** An HTTP/2 body: node:http2 ends a reset stream's request as if complete; throw instead. */
+  private async *streamBody(body: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+    for await (const c of body) yield c;
+    if (this.streamAborted) throw new BodyError('SY_ERR_CLIENT_ABORTED', 'the client reset the stream');
   }
 
   run(): void {
@@ -172,7 +187,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       method: req.method as Dispatcher.HttpMethod,
       headers,
       // undici takes async iterables as bodies (lib/core/request.js); its types list only streams
-      body: this.hasBody ? (guardedBody(req, this.limits.bodyTimeout, this.limits.maxBodySize) as AsyncIterable<Buffer> as Readable) : null,
+      body: this.hasBody ? (this.body() as AsyncIterable<Buffer> as Readable) : null,
       headersTimeout: this.pool.spec.timeout,
       bodyTimeout: this.pool.spec.timeout,
     };
@@ -181,6 +196,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec)
       : this.host.proxied.get(b, sp, socket, connectionEnds(socket), this.pool.spec.connectTimeout);
     up.dispatch(opts, this);
+  }
+
+  private body(): AsyncGenerator<Buffer> {
+    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize);
+    return this.h2 ? this.streamBody(b) : b;
   }
 
   /** The pool timeout ran out while the request waited for a connection or for response headers. */
@@ -198,7 +218,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
     this.connected = true;
-    if (this.done) abort(new Error('client went away'));
+    if (this.done || this.streamAborted) abort(new Error('client went away'));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
@@ -239,8 +259,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return ok;
   }
 
-  onComplete(): void {
+  onComplete(trailers: (Buffer | string)[] | null): void {
     if (this.head !== undefined) this.writeHead();
+    // HTTP/2 carries a backend's chunked trailers (an HTTP/1.1 client gets none, as before)
+    if (this.h2 && trailers && trailers.length > 0) this.res.addTrailers(trailerFields(trailers));
     this.res.end();
     this.settle(this.status >= 500 ? 'http5xx' : 'ok');
   }
@@ -249,6 +271,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (this.done) {
       this.settle(this.error === 'SY_ERR_UPSTREAM_BUSY' || this.error === 'SY_ERR_CLIENT_ABORTED' ? 'aborted' : 'reset');
+      return;
+    }
+    if (this.streamAborted) {
+      this.settle('aborted');
+      this.fail('SY_ERR_CLIENT_ABORTED');
       return;
     }
     if (err instanceof BodyError) {
@@ -359,4 +386,20 @@ function withoutExpect(h: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < h.length; i += 2) if (h[i]!.length !== 6 || h[i]!.toLowerCase() !== 'expect') out.push(h[i]!, h[i + 1]!);
   return out;
+}
+
+/** undici's raw trailers as fields node:http2 accepts (hop-by-hop names left out). */
+function trailerFields(raw: (Buffer | string)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = latin1(raw[i]!).toLowerCase();
+    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding' || name === 'te' || name === 'upgrade' || name === 'proxy-connection') continue;
+    const v = latin1(raw[i + 1]!);
+    out[name] = out[name] === undefined ? v : `${out[name]}, ${v}`;
+  }
+  return out;
+}
+
+function latin1(v: Buffer | string): string {
+  return typeof v === 'string' ? v : v.toString('latin1');
 }

@@ -44,7 +44,7 @@ function literal(name: string, value: string): Buffer {
   return Buffer.concat([Buffer.from([0x00, name.length]), Buffer.from(name), Buffer.from([value.length]), Buffer.from(value)]);
 }
 
-function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+export function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(9);
   h.writeUIntBE(payload.length, 0, 3);
   h[3] = type;
@@ -59,8 +59,13 @@ export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
  * Bytes a node:http2 client refuses to send: the preface, empty SETTINGS, and one HEADERS frame
  * (END_STREAM, END_HEADERS) on stream 1 with exactly these fields.
  */
-export function rawHeadersFrame(fields: [string, string][]): Buffer {
-  return Buffer.concat([PREFACE, frame(4, 0, 0, Buffer.alloc(0)), frame(1, 0x5, 1, Buffer.concat(fields.map(([n, v]) => literal(n, v))))]);
+export function rawHeadersFrame(fields: [string, string][], endStream = true): Buffer {
+  return Buffer.concat([PREFACE, frame(4, 0, 0, Buffer.alloc(0)), headersFrame(1, fields, endStream)]);
+}
+
+/** A HEADERS frame (END_HEADERS; END_STREAM when `endStream`). */
+export function headersFrame(stream: number, fields: [string, string][], endStream: boolean): Buffer {
+  return frame(1, endStream ? 0x5 : 0x4, stream, Buffer.concat(fields.map(([n, v]) => literal(n, v))));
 }
 
 export interface Frame {
