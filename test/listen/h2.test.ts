@@ -62,6 +62,22 @@ describe('ALPN', () => {
     expect(await proto(['http/1.1'])).toBe('http/1.1');
   });
 
+  it('http2: false offers http/1.1 only', async () => {
+    const off = await startRouter({ listen: { host: '127.0.0.1', port: 0, tls: { cert: leaf.cert, key: leaf.key }, http2: false }, pools: { web: { backends: [web.url] } }, routes: [{ pool: 'web' }] });
+    try {
+      const alpn = await new Promise<string | false | null>((done, fail) => {
+        const s = tlsConnect({ host: '127.0.0.1', port: off.port, servername: 'a.test', rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+          done(s.alpnProtocol);
+          s.end();
+        });
+        s.once('error', fail);
+      });
+      expect(alpn).toBe('http/1.1');
+    } finally {
+      await off.close();
+    }
+  });
+
   it('an HTTP/1.1 client on the TLS listener is served as before', async () => {
     const r = await httpsGet(tr.port, '/api/x', pki.ca, 'a.test');
     expect(r.status).toBe(200);
