@@ -32,6 +32,8 @@ interface Conn {
   resets: number;
   /** GOAWAY sent for rapid reset. */
   cut: boolean;
+  /** Runs while no stream is open: closes the connection after keepAliveTimeout. */
+  idle?: NodeJS.Timeout | undefined;
 }
 
 /** The pure part of the guard: count one early-closed stream; true when the connection is over the bound. */
@@ -46,6 +48,8 @@ export function countReset(c: Conn, now: number): boolean {
 export class H2Front {
   private readonly server: Http2Server;
   private readonly sessions = new Map<Http2Session, Conn>();
+  /** An HTTP/2 connection with no stream open is closed after this (limits.keepAliveTimeout). */
+  private readonly idleMs: number;
 
   constructor(private readonly front: HttpFront, listen: Listen, private readonly log: Logger) {
     const lim = listen.limits;
@@ -64,11 +68,7 @@ export class H2Front {
     this.server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => this.serve(req, res));
     this.server.on('session', (s: Http2Session) => this.onSession(s));
     this.server.on('stream', (s: ServerHttp2Stream) => this.onStream(s));
-    // an idle connection (no stream open) is closed after keepAliveTimeout
-    if (lim.keepAliveTimeout > 0) this.server.setTimeout(lim.keepAliveTimeout);
-    this.server.on('timeout', (s: Http2Session) => {
-      if ((this.sessions.get(s)?.open ?? 0) === 0) s.close();
-    });
+    this.idleMs = lim.keepAliveTimeout;
     this.server.on('sessionError', () => undefined);
   }
 
@@ -84,26 +84,41 @@ export class H2Front {
   }
 
   private onSession(s: Http2Session): void {
-    this.sessions.set(s, { open: 0, windowStart: 0, resets: 0, cut: false });
-    s.once('close', () => this.sessions.delete(s));
+    const c: Conn = { open: 0, windowStart: 0, resets: 0, cut: false };
+    this.sessions.set(s, c);
+    this.idle(s, c);
+    s.once('close', () => {
+      clearTimeout(c.idle);
+      this.sessions.delete(s);
+    });
   }
 
   private onStream(stream: ServerHttp2Stream): void {
-    const c = this.sessions.get(stream.session!);
+    const session = stream.session!;
+    const c = this.sessions.get(session);
     if (c === undefined) return;
     c.open++;
-    stream.once('close', () => c.open--);
+    clearTimeout(c.idle);
+    c.idle = undefined;
+    stream.once('close', () => {
+      if (--c.open === 0) this.idle(session, c);
+    });
     // 'aborted': closed before its answer was sent in full (the client cancelled it, or it broke);
     // emitted at once while node:http2 reads the frames, so a burst is counted as it arrives
     stream.once('aborted', () => {
-      const session = stream.session;
-      if (c.cut || session === undefined || session.destroyed || !countReset(c, Date.now())) return;
+      if (c.cut || session.destroyed || !countReset(c, Date.now())) return;
       c.cut = true;
       this.log.warn({ peer: session.socket?.remoteAddress, resets: c.resets }, 'HTTP/2: too many cancelled streams; connection closed (rapid reset)');
       // outside node:http2's frame callback: GOAWAY ENHANCE_YOUR_CALM, and the connection is closed
       // (a number first: destroy's GOAWAY code)
       setImmediate(() => session.destroy(constants.NGHTTP2_ENHANCE_YOUR_CALM as unknown as Error));
     });
+  }
+
+  private idle(s: Http2Session, c: Conn): void {
+    if (this.idleMs <= 0 || s.destroyed) return;
+    c.idle = setTimeout(() => s.close(), this.idleMs);
+    c.idle.unref();
   }
 
   private serve(req: Http2ServerRequest, res: Http2ServerResponse): void {

@@ -7,7 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { constants, type ClientHttp2Session } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRecord } from '../../src/proxy/records.js';
-import { echoBackend, startRouter, until, type TestRouter, type TestServer } from '../helpers.js';
+import { echoBackend, startRouter, startServer, until, type TestRouter, type TestServer } from '../helpers.js';
 import { frames, h2req, h2session, rawHeadersFrame, type Frame } from './h2-client.js';
 import { makePki, type Leaf, type Pki } from './pki.js';
 import { httpsGet } from './tls-client.js';
@@ -207,5 +207,30 @@ describe('connection-specific header fields', () => {
     const got = await rawH2(clear.port, rawHeadersFrame([...base, ['te', 'trailers']]));
     expect(got.some((f) => f.type === 1 && f.stream === 1)).toBe(true);
     expect(api.seen.length).toBe(before + 1);
+  });
+});
+
+describe('idle HTTP/2 connections', () => {
+  it('are closed after keepAliveTimeout with no stream open; a long stream is not cut', async () => {
+    // answers after 800 ms of silence on the connection
+    const late = await startServer((_req, res) => void setTimeout(() => res.end('late'), 800));
+    const slow = await startRouter({
+      listen: { host: '127.0.0.1', port: 0, http2: true, limits: { keepAliveTimeout: 300 } },
+      pools: { late: { backends: [late.url] } },
+      routes: [{ pool: 'late' }],
+    });
+    try {
+      const s = await h2session(slow.port);
+      s.on('error', () => undefined);
+      expect((await h2req(s, { ':path': '/one' })).body).toBe('late');
+      const t0 = Date.now();
+      await new Promise<void>((r) => s.once('close', () => r()));
+      const ms = Date.now() - t0;
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(1500);
+    } finally {
+      await slow.close();
+      await late.close();
+    }
   });
 });
