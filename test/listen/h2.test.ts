@@ -234,3 +234,33 @@ describe('idle HTTP/2 connections', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('sends GOAWAY at once; a stream in flight still completes', async () => {
+    let arrived = false;
+    const late = await startServer((_req, res) => {
+      arrived = true;
+      setTimeout(() => res.end('late'), 500);
+    });
+    const r = await startRouter({ listen: { host: '127.0.0.1', port: 0, http2: true }, pools: { late: { backends: [late.url] } }, routes: [{ pool: 'late' }] });
+    try {
+      const s = await h2session(r.port);
+      s.on('error', () => undefined);
+      let goawayAt = -1;
+      const inFlight = h2req(s, { ':path': '/slow' });
+      await until(() => arrived, 1000, 'the request at the backend');
+      const t0 = Date.now();
+      s.once('goaway', () => (goawayAt = Date.now() - t0));
+      const closing = r.close();
+      const got = await inFlight;
+      expect(got.status).toBe(200);
+      expect(got.body).toBe('late');
+      // GOAWAY came well before the answer (500 ms after arrival)
+      expect(goawayAt).toBeGreaterThanOrEqual(0);
+      expect(goawayAt).toBeLessThan(300);
+      await closing;
+    } finally {
+      await late.close();
+    }
+  });
+});
