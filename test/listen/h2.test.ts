@@ -108,6 +108,25 @@ describe('routing over HTTP/2', () => {
     expect(json((await h2req(s, { ':path': '/page', ':authority': 'a.test' })).body).name).toBe('web');
   });
 
+  it('more than maxHeaderCount fields get 431, as on HTTP/1.1; never forwarded', async () => {
+    const before = web.seen.length;
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`x-h${i}`, 'v']));
+    const r = await h2req(s, { ':path': '/many', ':authority': 'a.test', ...many });
+    expect(r.status).toBe(431);
+    expect(r.headers['x-switchyard-error']).toBe('SY_ERR_TOO_MANY_HEADERS');
+    expect(web.seen.length).toBe(before);
+  });
+
+  it('a header list over maxHeaderSize is refused before it is a request', async () => {
+    const before = web.seen.length;
+    const big = await h2req(s, { ':path': '/big', ':authority': 'a.test', 'x-big': 'b'.repeat(20_000) }).then((r) => r.status, (e: Error) => e.message);
+    // node:http2 answers 431 itself (SETTINGS_MAX_HEADER_LIST_SIZE), as node:http does
+    expect(big).toBe(431);
+    expect(web.seen.length).toBe(before);
+    // the connection still serves
+    expect((await h2req(s, { ':path': '/after-big', ':authority': 'a.test' })).status).toBe(200);
+  });
+
   it('split cookie fields reach the backend as one Cookie', async () => {
     const seen = json((await h2req(s, { ':path': '/c', ':authority': 'a.test', cookie: ['a=1', 'b=2'] })).body);
     expect(seen.headers.cookie).toBe('a=1; b=2');
