@@ -120,8 +120,9 @@ describe('routing over HTTP/2', () => {
   it('a header list over maxHeaderSize is refused before it is a request', async () => {
     const before = web.seen.length;
     const big = await h2req(s, { ':path': '/big', ':authority': 'a.test', 'x-big': 'b'.repeat(20_000) }).then((r) => r.status, (e: Error) => e.message);
-    // node:http2 answers 431 itself (SETTINGS_MAX_HEADER_LIST_SIZE), as node:http does
-    expect(big).toBe(431);
+    // node:http2 answers 431 itself (SETTINGS_MAX_HEADER_LIST_SIZE) or resets the stream
+    // (ENHANCE_YOUR_CALM), depending on where the list is cut; never forwarded either way
+    expect(String(big)).toMatch(/^431$|^stream reset 11$|NGHTTP2_ENHANCE_YOUR_CALM/);
     expect(web.seen.length).toBe(before);
     // the connection still serves
     expect((await h2req(s, { ':path': '/after-big', ':authority': 'a.test' })).status).toBe(200);
