@@ -54,6 +54,10 @@ const httpListenKeys = {
   tls: Type.Optional(TlsSchema),
   redirectHttps: int(1, undefined, 'answer every request with 308 to https on this port (a cleartext listener that forwards nothing)', 65535),
   hsts: Type.Optional(HstsSchema),
+  http2: Type.Optional(Type.Boolean({
+    errorMessage: 'must be true or false',
+    description: 'HTTP/2 beside HTTP/1.1: offered by ALPN on a tls listener (default true there); on a cleartext one, true accepts h2c with prior knowledge (default false)',
+  })),
 };
 
 /** A listener; `tcp[].listen` uses the same keys with port 0 as the default (without the HTTP-only ones). */

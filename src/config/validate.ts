@@ -45,6 +45,7 @@ function httpListen(problems: Problem[], l: ListenIn, at: string): N.Listen {
     if (t !== undefined) err(`${at}.redirectHttps`, 'a redirecting listener is cleartext: it cannot also have tls');
     out.redirectHttps = l.redirectHttps;
   }
+  if (l.http2 !== undefined) out.http2 = l.http2;
   const h = l.hsts as Filled<NonNullable<ListenIn['hsts']>> | undefined;
   if (h !== undefined) {
     if (t === undefined) err(`${at}.hsts`, 'applies to a tls listener only');

@@ -1,7 +1,8 @@
 // The HTTP listeners: node:http servers (timeouts, header limits, clientError), node:https ones for
 // `tls` listeners (same options, same request path), the PROXY-protocol fronts of acceptProxy
 // listeners, and the per-connection serializer of pipelined requests. Each request and upgrade goes
-// to src/listen/serve.ts; a `redirectHttps` listener answers in src/listen/redirect.ts.
+// to src/listen/serve.ts; a `redirectHttps` listener answers in src/listen/redirect.ts. With
+// `http2`, connections that choose HTTP/2 go to src/listen/h2.ts instead of node:http.
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
@@ -14,6 +15,7 @@ import { sameEnds } from '../proxy-protocol/accept.js';
 import { proxyFront } from '../proxy-protocol/front.js';
 import type { CertInfo, Problem } from './certs.js';
 import { clientError } from './client-error.js';
+import { H2Front, sniffPreface } from './h2.js';
 import { redirectUpgrade, serveRedirect } from './redirect.js';
 import { ListenerCerts, prepareCerts } from './tls.js';
 import { httpFront, serveRequest, serveUpgrade, type HttpHost } from './serve.js';
@@ -35,6 +37,10 @@ export class HttpListeners {
   private readonly sockets = new Set<Socket>();
   /** The certificates of the `tls` listeners. */
   private readonly certs: ListenerCerts[] = [];
+  /** The HTTP/2 fronts of `http2` listeners. */
+  private readonly h2: H2Front[] = [];
+  /** Connections handed to HTTP/2 (served, for the PROXY fronts' first-request clock). */
+  private readonly h2Sockets = new WeakSet<Socket>();
   private readonly track = (s: Socket) => {
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
@@ -98,8 +104,36 @@ export class HttpListeners {
       // pipelined requests: one at a time per connection, in order (proxy/serial.ts)
       : (req, res) => inTurn(req, res, serveRequest, front);
     const server: Server = certs
-      ? createHttpsServer({ ...options, ...certs.serverOptions(), handshakeTimeout: lim.headersTimeout || 120_000 }, onRequest)
+      ? createHttpsServer({
+        ...options, ...certs.serverOptions(), handshakeTimeout: lim.headersTimeout || 120_000,
+        ALPNProtocols: redirect === undefined && listen.http2 !== false ? ['h2', 'http/1.1'] : ['http/1.1'],
+      }, onRequest)
       : createServer(options, onRequest);
+    // http2 (default on with tls): ALPN offers h2 beside http/1.1, or cleartext h2c with prior
+    // knowledge; HTTP/1 connections keep going to node:http's own listener, exactly as before
+    const h2 = redirect === undefined && (listen.http2 ?? certs !== undefined) ? new H2Front(front, listen, this.host.log) : undefined;
+    if (h2) {
+      this.h2.push(h2);
+      const event = certs ? 'secureConnection' : 'connection';
+      const http1 = server.listeners(event) as ((s: Socket) => void)[];
+      server.removeAllListeners(event);
+      const toH2 = (s: Socket) => {
+        this.h2Sockets.add(s);
+        h2.accept(s);
+      };
+      const toHttp1 = (s: Socket) => {
+        for (const l of http1) l.call(server, s);
+      };
+      if (certs) {
+        server.on(event, (s: Socket & { alpnProtocol?: string | false }) => (s.alpnProtocol === 'h2' ? toH2(s) : toHttp1(s)));
+      } else {
+        server.on(event, (s: Socket) => sniffPreface(s, lim.headersTimeout, (isH2) => {
+          if (isH2) return toH2(s); // node:http2 reads what was put back itself
+          toHttp1(s);
+          s.resume();
+        }));
+      }
+    }
     server.maxConnections = lim.maxConnections;
     server.maxHeadersCount = lim.maxHeaderCount + 1; // node drops headers past it silently: let the check see one too many
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -125,7 +159,7 @@ export class HttpListeners {
       allowed: ap === true ? () => true : cidrMatcher(ap),
       served: (s) => {
         const t = certs ? tlsOf.get(s) : s;
-        return t !== undefined && (hasServed(t) || upgraded.has(t));
+        return t !== undefined && (hasServed(t) || upgraded.has(t) || this.h2Sockets.has(t));
       },
       tls: certs !== undefined,
     });
@@ -152,6 +186,7 @@ export class HttpListeners {
   /** Stop accepting and close idle connections; resolves when every server has closed. */
   stopAccepting(): Promise<void> {
     for (const f of this.fronts) f.close();
+    for (const h of this.h2) h.closeAll();
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of this.servers) s.closeIdleConnections();
     return closed.then(() => undefined);

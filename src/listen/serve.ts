@@ -71,7 +71,7 @@ function endWith(socket: Socket, text: string): void {
 }
 
 /** Refusals after matching (no route, body too large) are logged; earlier ones are not. */
-function logRefusal(host: HttpHost, req: IncomingMessage, r: Refusal): void {
+export function logRefusal(host: HttpHost, req: { readonly method?: string | undefined }, r: Refusal): void {
   if (r.facts === undefined) return;
   host.requestDone({
     method: req.method!, path: r.facts.path, status: r.status, route: r.route?.name, pool: r.route?.pool, backend: undefined,

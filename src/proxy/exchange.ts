@@ -2,6 +2,7 @@
 // retry safe failures on another backend. Implements undici's raw-header handler interface so
 // response headers are never parsed into an object.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
@@ -44,6 +45,16 @@ function uploadsOf(b: BackendState): Map<string, number> {
 
 export type { AccessRecord, UpstreamResult } from './records.js';
 
+/** What an HTTP/2 stream gives in place of the HTTP/1 request's own (src/listen/h2.ts). */
+export interface StreamView {
+  /** Without pseudo-headers, Host from :authority (src/listen/h2-head.ts). */
+  readonly rawHeaders: readonly string[];
+  /** The client connection (TLS or plain), not node:http2's per-stream proxy of it. */
+  readonly socket: Socket;
+  /** The stream did not end with its HEADERS frame (HTTP/2 bodies need no Content-Length). */
+  readonly hasBody: boolean;
+}
+
 export class Exchange implements Dispatcher.DispatchHandler {
   private backend: BackendState | null = null;
   private avoid: Set<string> | undefined;
@@ -78,14 +89,31 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly limits: Limits,
     /** The listener's allowUnderscoreHeaders. */
     private readonly allowUnderscore = false,
+    /** Set for an HTTP/2 stream. */
+    private readonly h2?: StreamView,
   ) {
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
-    this.hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+    this.hasBody = h2 ? h2.hasBody : te !== undefined || (cl !== undefined && cl !== '0');
     this.pool = r.pool;
     // one shared listener (no closure per request); it finds this exchange on the response
     (res as ExchangeResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);
+    // a reset HTTP/2 stream ends its request as if complete (node:http2 compat): abort instead
+    if (h2) req.once('aborted', () => this.onStreamAborted());
+  }
+
+  /** The client reset this HTTP/2 stream: the upstream request must not finish with a cut body. */
+  private streamAborted = false;
+
+  private onStreamAborted(): void {
+    this.streamAborted = true;
+  }
+
+  /** An HTTP/2 body: node:http2 ends a reset stream's request as if complete; throw instead. */
+  private async *streamBody(body: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+    for await (const c of body) yield c;
+    if (this.streamAborted) throw new BodyError('SY_ERR_CLIENT_ABORTED', 'the client reset the stream');
   }
 
   run(): void {
@@ -148,8 +176,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.pool.start(b, this.r.ctx.now);
     this.t0 = performance.now();
     const req = this.req;
-    let headers = requestHeaders(req.rawHeaders, req.headers.connection, {
-      peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
+    const socket = this.h2?.socket ?? req.socket;
+    let headers = requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
+      peerIp: this.r.peer, proto: 'encrypted' in socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
     });
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
@@ -158,15 +187,20 @@ export class Exchange implements Dispatcher.DispatchHandler {
       method: req.method as Dispatcher.HttpMethod,
       headers,
       // undici takes async iterables as bodies (lib/core/request.js); its types list only streams
-      body: this.hasBody ? (guardedBody(req, this.limits.bodyTimeout, this.limits.maxBodySize) as AsyncIterable<Buffer> as Readable) : null,
+      body: this.hasBody ? (this.body() as AsyncIterable<Buffer> as Readable) : null,
       headersTimeout: this.pool.spec.timeout,
       bodyTimeout: this.pool.spec.timeout,
     };
     const sp = this.pool.spec.sendProxy;
     // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
     const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec)
-      : this.host.proxied.get(b, sp, req.socket, connectionEnds(req.socket), this.pool.spec.connectTimeout);
+      : this.host.proxied.get(b, sp, socket, connectionEnds(socket), this.pool.spec.connectTimeout);
     up.dispatch(opts, this);
+  }
+
+  private body(): AsyncGenerator<Buffer> {
+    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize);
+    return this.h2 ? this.streamBody(b) : b;
   }
 
   /** The pool timeout ran out while the request waited for a connection or for response headers. */
@@ -184,7 +218,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
     this.connected = true;
-    if (this.done) abort(new Error('client went away'));
+    if (this.done || this.streamAborted) abort(new Error('client went away'));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
@@ -201,7 +235,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
     const res = this.res;
     if (this.done || res.destroyed) return false;
-    if (this.host.closing) headers.push('connection', 'close');
+    // HTTP/2 has no Connection field (the session's GOAWAY says it)
+    if (this.host.closing && this.h2 === undefined) headers.push('connection', 'close');
     // written with the first body byte or the end (node:http sends a head no sooner anyway), so
     // a response that breaks before any body byte can still be answered 502
     this.head = headers;
@@ -211,7 +246,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private writeHead(): void {
-    this.res.writeHead(this.status, this.statusText || undefined, this.head);
+    // HTTP/2 has no reason phrase (node:http2 warns when given one)
+    if (this.h2) this.res.writeHead(this.status, this.head);
+    else this.res.writeHead(this.status, this.statusText || undefined, this.head);
     this.head = undefined;
   }
 
@@ -222,8 +259,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     return ok;
   }
 
-  onComplete(): void {
+  onComplete(trailers: (Buffer | string)[] | null): void {
     if (this.head !== undefined) this.writeHead();
+    // HTTP/2 carries a backend's chunked trailers (an HTTP/1.1 client gets none, as before)
+    if (this.h2 && trailers && trailers.length > 0) this.res.addTrailers(trailerFields(trailers));
     this.res.end();
     this.settle(this.status >= 500 ? 'http5xx' : 'ok');
   }
@@ -232,6 +271,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (this.done) {
       this.settle(this.error === 'SY_ERR_UPSTREAM_BUSY' || this.error === 'SY_ERR_CLIENT_ABORTED' ? 'aborted' : 'reset');
+      return;
+    }
+    if (this.streamAborted) {
+      this.settle('aborted');
+      this.fail('SY_ERR_CLIENT_ABORTED');
       return;
     }
     if (err instanceof BodyError) {
@@ -342,4 +386,20 @@ function withoutExpect(h: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < h.length; i += 2) if (h[i]!.length !== 6 || h[i]!.toLowerCase() !== 'expect') out.push(h[i]!, h[i + 1]!);
   return out;
+}
+
+/** undici's raw trailers as fields node:http2 accepts (hop-by-hop names left out). */
+function trailerFields(raw: (Buffer | string)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = latin1(raw[i]!).toLowerCase();
+    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding' || name === 'te' || name === 'upgrade' || name === 'proxy-connection') continue;
+    const v = latin1(raw[i + 1]!);
+    out[name] = out[name] === undefined ? v : `${out[name]}, ${v}`;
+  }
+  return out;
+}
+
+function latin1(v: Buffer | string): string {
+  return typeof v === 'string' ? v : v.toString('latin1');
 }
