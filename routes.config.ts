@@ -2,8 +2,15 @@
 // Every key is documented in docs/configuration.md.
 import { defineConfig } from 'switchyard';
 
+// `start --demo` makes a self-signed certificate for localhost with openssl in a temporary
+// directory and names it here (src/demo/cert.ts); then 8443 serves the same routes over HTTPS.
+const demoTls = process.env.SWITCHYARD_DEMO_TLS_DIR;
+
 export default defineConfig({
-  listen: { host: '127.0.0.1', port: 8080 },
+  listen: [
+    { host: '127.0.0.1', port: 8080 },
+    ...(demoTls ? [{ host: '127.0.0.1', port: 8443, tls: { cert: `${demoTls}/cert.pem`, key: `${demoTls}/key.pem` } }] : []),
+  ],
   admin: { host: '127.0.0.1', port: 9090, token: process.env.SWITCHYARD_ADMIN_TOKEN },
   affinity: { timeout: 300, netmask: 32, maxEntries: 1_000_000 },
   pools: {

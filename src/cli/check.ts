@@ -2,11 +2,14 @@
 import type { Config } from '../config/normalized.js';
 import { lookup } from 'node:dns/promises';
 import { Matcher } from '../match/compile.js';
+import { readCerts, type CertInfo, type Problem } from '../listen/certs.js';
 
-export function describeConfig(config: Config): string {
+/** `certs`: what listenerCerts read, listed under the listeners. */
+export function describeConfig(config: Config, certs: readonly CertInfo[] = []): string {
   const lines: string[] = [];
-  const listen = config.listen.map((l) => `${l.host}:${l.port}`).join(', ');
+  const listen = config.listen.map((l) => `${l.host}:${l.port}${l.tls ? ' (tls)' : ''}`).join(', ');
   lines.push(`listen ${listen}${config.admin ? `   admin ${config.admin.host}:${config.admin.port}${config.admin.token ? ' (token)' : ''}` : ''}`);
+  for (const c of certs) lines.push(`  certificate ${c.at}: ${c.names.join(', ') || '(no names)'}, expires ${c.notAfter}  (${c.file})`);
   lines.push('', 'Routes (first match wins):');
   const m = new Matcher(config.routes);
   const w = Math.max(4, ...m.routes.map((r) => r.name.length));
@@ -37,6 +40,35 @@ export function configWarnings(config: Config): string[] {
     if (p.tls?.rejectUnauthorized === false) {
       out.push(`pools.${p.name}.tls.rejectUnauthorized: false accepts any certificate from the pool's https: backends; give their CA in tls.ca instead`);
     }
+  }
+  return out;
+}
+
+/**
+ * Read every `listen.tls` certificate and key as a start would (src/listen/certs.ts): a file
+ * missing, not PEM, or a key that does not match is a problem at its key path.
+ */
+export function listenerCerts(config: Config): { problems: Problem[]; certs: CertInfo[] } {
+  const problems: Problem[] = [];
+  const certs: CertInfo[] = [];
+  for (const l of config.listen) {
+    if (!l.tls) continue;
+    const r = readCerts(l.tls);
+    problems.push(...r.problems);
+    certs.push(...(r.set?.entries.map((e) => e.info) ?? []));
+  }
+  return { problems, certs };
+}
+
+const DAY = 86_400_000;
+
+/** A certificate past its date, or within `soonDays` of it: one warning line each (start serves it anyway). */
+export function certWarnings(certs: readonly CertInfo[], now: number, soonDays = 14): string[] {
+  const out: string[] = [];
+  for (const c of certs) {
+    const left = Date.parse(c.notAfter) - now;
+    if (left <= 0) out.push(`${c.at}: ${c.file} expired on ${c.notAfter}; it is still served (docs/security.md, "TLS termination")`);
+    else if (left < soonDays * DAY) out.push(`${c.at}: ${c.file} expires on ${c.notAfter}, in ${Math.ceil(left / DAY)} day(s)`);
   }
   return out;
 }

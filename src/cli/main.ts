@@ -5,7 +5,7 @@ import { ConfigError, errorLine, SwitchyardError } from '../errors.js';
 import { importConfig } from '../config/load.js';
 import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
-import { addressClashes, boundSockets, configWarnings, describeConfig } from './check.js';
+import { addressClashes, boundSockets, certWarnings, configWarnings, describeConfig, listenerCerts } from './check.js';
 import { formatExplanation } from './explain.js';
 import { start } from './start.js';
 import { registerAdm } from './adm.js';
@@ -51,9 +51,11 @@ program
     if (!config) throw new ConfigError(problems, o.config);
     // clashes that only show once host names are resolved (validation compares the strings)
     const clashes = addressClashes(await boundSockets(config));
-    if (clashes.length > 0) throw new ConfigError(clashes, o.config);
-    const warnings = configWarnings(config).map((w) => `warning: ${w}\n`).join('');
-    process.stdout.write(`${o.config}: OK\n${warnings}\n${describeConfig(config)}\n`);
+    // the listeners' certificate files, read as start reads them
+    const tls = listenerCerts(config);
+    if (clashes.length + tls.problems.length > 0) throw new ConfigError([...clashes, ...tls.problems], o.config);
+    const warnings = [...configWarnings(config), ...certWarnings(tls.certs, Date.now())].map((w) => `warning: ${w}\n`).join('');
+    process.stdout.write(`${o.config}: OK\n${warnings}\n${describeConfig(config, tls.certs)}\n`);
   });
 
 program

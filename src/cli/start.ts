@@ -2,6 +2,7 @@
 import type { Config } from '../config/normalized.js';
 import { startDemoBackend, type DemoBackend, type DemoKind } from '../demo/backends.js';
 import { startDemoTraffic } from '../demo/traffic.js';
+import { DEMO_TLS_ENV, makeDemoCert, type DemoCert } from '../demo/cert.js';
 import type { AddressInfo } from 'node:net';
 import { Router, type ReloadResult } from '../router.js';
 import { watchFiles, type ConfigWatcher } from '../config/watch.js';
@@ -59,7 +60,39 @@ class WatchedRouter extends Router {
   }
 }
 
+/** URL of a bound listener; https when its config has `tls`. */
+export function listenerUrl(a: { address: string; port: number }, tls = false): string {
+  return `${tls ? 'https' : 'http'}://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+/**
+ * With --demo: the certificate the demo config's HTTPS listener names (src/demo/cert.ts), made
+ * before the config is loaded. Cluster workers inherit the variable and reuse the primary's.
+ */
+async function demoCert(demo: boolean): Promise<{ cert?: DemoCert; off?: string }> {
+  if (!demo || process.env[DEMO_TLS_ENV]) return {};
+  const c = await makeDemoCert();
+  if ('off' in c) return { off: c.off };
+  process.env[DEMO_TLS_ENV] = c.dir;
+  return { cert: c };
+}
+
 export async function start(file: string, opts: { demo: boolean; traffic?: boolean }): Promise<Running> {
+  const tls = await demoCert(opts.demo);
+  const removeCert = () => {
+    tls.cert?.remove();
+    if (tls.cert) delete process.env[DEMO_TLS_ENV];
+  };
+  try {
+    const running = await startLoaded(file, opts, tls.off);
+    return { ...running, stop: () => running.stop().finally(removeCert) };
+  } catch (e) {
+    removeCert();
+    throw e;
+  }
+}
+
+async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolean }, httpsOff: string | undefined): Promise<Running> {
   // import, validation and large scheduler tables in a worker, as on reload
   const loaded = await loadOffThread(file);
   if (!loaded.ok) throw new ConfigError(loaded.problems, file);
@@ -88,8 +121,10 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
     await Promise.all(demo.map((d) => d.close()));
     throw e instanceof SwitchyardError && e.code !== 'SY_ERR_LISTEN' ? e : new SwitchyardError('SY_ERR_LISTEN', bindFailure(e, config));
   }
-  const url = (a: { address: string; port: number }) => `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
-  const traffic = demo.length && opts.traffic !== false ? startDemoTraffic(url(addrs[0]!)) : undefined;
+  const urls = addrs.map((a, i) => listenerUrl(a, config.listen[i]?.tls !== undefined));
+  const plain = urls.find((u) => u.startsWith('http:'));
+  const secure = urls.find((u) => u.startsWith('https:'));
+  const traffic = demo.length && plain && opts.traffic !== false ? startDemoTraffic(plain) : undefined;
   // a changed file reloads (validated first; on any problem the running config stays)
   const watcher = watchFiles(loaded.files, () => {
     void router.reload().then((r) => {
@@ -104,7 +139,7 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
     await router.close();
     await Promise.all(demo.map((d) => d.close()));
   };
-  const lines = [`switchyard: routing on ${addrs.map(url).join(', ')} (config ${file})`];
+  const lines = [`switchyard: routing on ${urls.join(', ')} (config ${file})`];
   for (const t of router.tcp.list()) {
     if (t.address) lines.push(`  tcp service ${t.name}: ${t.address.address}:${t.address.port} -> pool ${t.pool}${t.acceptProxy ? ' (expects a PROXY header)' : ''}`);
   }
@@ -114,9 +149,12 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
   }
   if (demo.length) {
     lines.push(`  demo backends: ${demo.map((d) => `${d.kind}@${d.port}`).join(', ')}`);
-    const base = url(addrs[0]!);
+    const base = plain ?? urls[0]!;
+    if (secure && process.env[DEMO_TLS_ENV]) lines.push(`  https: a self-signed certificate for localhost and 127.0.0.1, made now by openssl in ${process.env[DEMO_TLS_ENV]} (1 day, removed at exit)`);
+    if (httpsOff) lines.push(`  the HTTPS demo port is off: ${httpsOff}`);
     lines.push('  try:', `    curl -sv ${base}/`, `    curl -sv ${base}/img/7.png -o /dev/null`, `    curl -sv ${base}/cgi-bin/env`,
       `    curl -sv -d name=switchyard ${base}/cgi-bin/form`);
+    if (secure) lines.push(`    curl -k --http2 ${secure}/`);
     if (traffic) lines.push('  a light demo load (4 req/s) keeps the dashboard moving; --no-traffic turns it off');
   }
   if (!cluster.isWorker) process.stdout.write(lines.join('\n') + '\n');
