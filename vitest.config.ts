@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` (npm test: needs only Node) and `e2e` (npm run test:e2e: needs Debian's
-// chromium and redis-server, which .ci/run installs). In both, a test that makes no expect() call
+// chromium, redis-server, curl and openssl, which .ci/run installs). In both, a test that makes no expect() call
 // fails (requireAssertions). Shared helpers: test/helpers.ts.
 export default defineConfig({
   test: {
