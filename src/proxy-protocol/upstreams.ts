@@ -4,13 +4,19 @@
 // to the backend, reused for the client's later keep-alive requests (and re-opened with a fresh
 // header if the backend closes it), and destroyed when the client connection closes. This is
 // HAProxy's behaviour for `send-proxy` servers (such connections are private to their session).
-import type { Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { buildConnector, Client } from 'undici';
 import type { BackendState } from '../pools/backend.js';
+import type { TlsOptions } from '../proxy/tls-options.js';
 import { encodeHeader, type ConnectionEnds } from './encode.js';
 
-/** A connector that writes `header` on each new connection before undici sends a byte. */
-export function proxyConnector(header: Buffer, timeoutMs: number): buildConnector.connector {
+/**
+ * A connector that writes `header` on each new connection before undici sends a byte. For an
+ * https: backend (`tls` given) the header goes first, in clear, and TLS starts after it on the
+ * same connection, as a PROXY-protocol listener in front of TLS expects.
+ */
+export function proxyConnector(header: Buffer, timeoutMs: number, tls?: TlsOptions): buildConnector.connector {
+  if (tls !== undefined) return proxyThenTls(header, timeoutMs, tls);
   const base = buildConnector({ timeout: timeoutMs });
   return (opts, cb) => {
     base(opts, (...args) => {
@@ -22,13 +28,30 @@ export function proxyConnector(header: Buffer, timeoutMs: number): buildConnecto
   };
 }
 
+function proxyThenTls(header: Buffer, timeoutMs: number, tls: TlsOptions): buildConnector.connector {
+  const base = buildConnector({ timeout: timeoutMs, ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized });
+  return (opts, cb) => {
+    const raw = netConnect({ host: opts.hostname, port: Number(opts.port) || 443 });
+    const timer = setTimeout(() => raw.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeoutMs);
+    raw.once('error', (e) => {
+      clearTimeout(timer);
+      cb(e, null);
+    });
+    raw.once('connect', () => {
+      clearTimeout(timer);
+      raw.write(header);
+      base({ ...opts, servername: tls.servername || undefined, httpSocket: raw }, cb);
+    });
+  };
+}
+
 export class ProxiedUpstreams {
   private readonly byClient = new WeakMap<Socket, Map<string, Client>>();
   /** Live clients, for destroy() on shutdown. */
   private readonly live = new Set<Client>();
 
   /** The upstream for this client connection and backend; created on first use. */
-  get(b: BackendState, version: 'v1' | 'v2', client: Socket, ends: ConnectionEnds, connectTimeout: number): Client {
+  get(b: BackendState, version: 'v1' | 'v2', client: Socket, ends: ConnectionEnds, connectTimeout: number, tls?: TlsOptions): Client {
     let m = this.byClient.get(client);
     if (m === undefined) {
       const mine = new Map<string, Client>();
@@ -49,7 +72,7 @@ export class ProxiedUpstreams {
         pipelining: 1,
         keepAliveTimeout: 4_000,
         keepAliveMaxTimeout: 60_000,
-        connect: proxyConnector(encodeHeader(version, ends), connectTimeout),
+        connect: proxyConnector(encodeHeader(version, ends), connectTimeout, b.protocol === 'https:' ? tls : undefined),
       });
       m.set(key, c);
       this.live.add(c);

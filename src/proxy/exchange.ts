@@ -19,6 +19,7 @@ import { IDEMPOTENT, upstreamFailure } from './upstream.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
 import type { Limits } from '../config/normalized.js';
 import { BodyError, guardedBody } from './body.js';
+import { tlsOptions } from './tls-options.js';
 
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
@@ -194,7 +195,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const sp = this.pool.spec.sendProxy;
     // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
     const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec)
-      : this.host.proxied.get(b, sp, socket, connectionEnds(socket), this.pool.spec.connectTimeout);
+      : this.host.proxied.get(b, sp, socket, connectionEnds(socket), this.pool.spec.connectTimeout, tlsOptions(this.pool.spec.tls, b.host));
     up.dispatch(opts, this);
   }
 
