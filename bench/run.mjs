@@ -12,7 +12,7 @@ import { spawnPinned, waitHttp, pidTree, cpuUs, memory, have, stop, freePort } f
 import { nginxConf, haproxyConf } from './lib/peers.mjs';
 import { wrk } from './lib/wrk.mjs';
 import { report, tlsReport } from './lib/table.mjs';
-import { makeCert, waitHttps, h2load } from './lib/tls.mjs';
+import { makeCert, h2load } from './lib/tls.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const argv = process.argv.slice(2);
@@ -154,7 +154,7 @@ async function main() {
     children.push(child);
     try {
       await waitHttp(`http://127.0.0.1:${p}/1k`);
-      if (tls) await waitHttps(`https://127.0.0.1:${tlsPort}/1k`);
+      if (tls) await waitHttp(`https://127.0.0.1:${tlsPort}/1k`);
     } catch (e) {
       process.stdout.write(`skipping ${c.name}: did not start (${e.message})\n${child.log.join('')}\n`);
       await stop(child);

@@ -3,6 +3,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 
 export const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
@@ -20,12 +21,13 @@ export function spawnPinned(cores, cmd, args, opts = {}) {
   return child;
 }
 
-/** Poll GET url until it answers 200 (or give up after ms). */
+/** Poll GET url (http: or https:, any certificate) until it answers 200 (or give up after ms). */
 export async function waitHttp(url, ms = 15_000) {
   const until = Date.now() + ms;
+  const get = url.startsWith('https:') ? httpsRequest : request;
   for (;;) {
     const ok = await new Promise((resolve) => {
-      const r = request(url, { agent: false }, (res) => {
+      const r = get(url, { agent: false, rejectUnauthorized: false }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode === 200));
       });

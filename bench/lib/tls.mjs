@@ -1,8 +1,7 @@
 // TLS pieces of the benchmark (issue 14): one throw-away certificate made with openssl at start,
-// an https readiness probe, and h2load (nghttp2-client) for the HTTP/2 row.
+// and h2load (nghttp2-client) for the HTTP/2 row.
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { request } from 'node:https';
 
 /** A self-signed ECDSA P-256 certificate for localhost / 127.0.0.1 in `dir` (a temp dir, never committed). */
 export function makeCert(dir) {
@@ -14,24 +13,6 @@ export function makeCert(dir) {
   return { cert, key };
 }
 
-/** Poll GET https url (any certificate) until it answers 200 (or give up after ms). */
-export async function waitHttps(url, ms = 15_000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const r = request(url, { agent: false, rejectUnauthorized: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode === 200));
-      });
-      r.on('error', () => resolve(false));
-      r.setTimeout(1000, () => r.destroy());
-      r.end();
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`${url} did not answer 200 within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * h2load pinned to the load core: `clients` connections with `streams` concurrent streams each, for

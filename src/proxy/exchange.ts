@@ -15,7 +15,7 @@ import type { ProxyHost } from './host.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { sendError } from './respond.js';
-import { IDEMPOTENT, upstreamFailure } from './upstream.js';
+import { mayRetry, upstreamFailure } from './upstream.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
 import type { Limits } from '../config/normalized.js';
 import { BodyError, guardedBody } from './body.js';
@@ -304,7 +304,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const f = upstreamFailure(code, code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT');
     this.settle(f.result);
     this.error = f.error;
-    if (f.retryable && !this.hasBody && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
+    if (mayRetry(f, this.req.method!, this.hasBody, this.attempts, this.pool.spec.retries)) {
       (this.avoid ??= new Set()).add(this.lastId!);
       this.attempt();
       return;

@@ -16,7 +16,7 @@ import { encodeHeader } from '../proxy-protocol/encode.js';
 import type { UpgradeHost } from './host.js';
 import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
-import { IDEMPOTENT, upstreamFailure } from './upstream.js';
+import { mayRetry, upstreamFailure } from './upstream.js';
 import { errorResponse } from './respond.js';
 import { tlsOptions } from './tls-options.js';
 import { framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
@@ -190,7 +190,7 @@ export class UpgradeExchange {
     const f = upstreamFailure(code, code === 'SY_TIMEOUT');
     this.settle(f.result);
     this.error = f.error;
-    if (f.retryable && !this.released && IDEMPOTENT.has(this.req.method!) && this.attempts <= this.pool.spec.retries) {
+    if (mayRetry(f, this.req.method!, this.released, this.attempts, this.pool.spec.retries)) {
       (this.avoid ??= new Set()).add(this.lastId!);
       this.attempt();
       return;

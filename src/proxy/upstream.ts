@@ -154,7 +154,7 @@ const CERT_VERIFY_FAILURES = new Set([
 ]);
 
 /** Methods a request may be retried with on another backend (when no byte came back). */
-export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /**
  * What a failed attempt means, from its error code: the result passive health checks count, the
@@ -167,6 +167,11 @@ export function upstreamFailure(code: string, timeout: boolean): { result: Upstr
     error: timeout ? 'SY_ERR_UPSTREAM_TIMEOUT' : code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || isTlsFailure(code) ? 'SY_ERR_UPSTREAM_CONNECT' : 'SY_ERR_UPSTREAM_RESET',
     retryable: !timeout && connect,
   };
+}
+
+/** May a failed attempt be tried again on another backend: nothing came back, nothing of a body went out. */
+export function mayRetry(f: { retryable: boolean }, method: string, bodySent: boolean, attempts: number, retries: number): boolean {
+  return f.retryable && !bodySent && IDEMPOTENT.has(method) && attempts <= retries;
 }
 
 export type DispatchOptions = Dispatcher.DispatchOptions;
