@@ -54,6 +54,10 @@ const httpListenKeys = {
   tls: Type.Optional(TlsSchema),
   redirectHttps: int(1, undefined, 'answer every request with 308 to https on this port (a cleartext listener that forwards nothing)', 65535),
   hsts: Type.Optional(HstsSchema),
+  engine: Type.Optional(Type.Union([Type.Literal('fast'), Type.Literal('node')], {
+    errorMessage: "must be 'fast' or 'node'",
+    description: "HTTP/1.1 engine of a cleartext listener: 'fast' (raw sockets, src/engine/) or 'node' (node:http); default 'fast', or the SWITCHYARD_ENGINE environment variable. tls, http2 and redirectHttps listeners use 'node'",
+  })),
   http2: Type.Optional(Type.Boolean({
     errorMessage: 'must be true or false',
     description: 'HTTP/2 beside HTTP/1.1: offered by ALPN on a tls listener (default true there); on a cleartext one, true accepts h2c with prior knowledge (default false)',

@@ -23,8 +23,13 @@ function listen(l: ListenIn): N.Listen {
   return {
     host: l.host, port: l.port, limits: { ...limits, maxBodySize: limits.maxBodySize },
     trustProxy: l.trustProxy, acceptProxy: l.acceptProxy,
-    allowUnderscoreHeaders: l.allowUnderscoreHeaders, mergeSlashes: l.mergeSlashes,
+    allowUnderscoreHeaders: l.allowUnderscoreHeaders, mergeSlashes: l.mergeSlashes, engine: defaultEngine(),
   };
+}
+
+/** `listen.engine` when unset: SWITCHYARD_ENGINE (how CI runs the whole suite on each engine), else 'fast'. */
+export function defaultEngine(): 'fast' | 'node' {
+  return process.env.SWITCHYARD_ENGINE === 'node' ? 'node' : 'fast';
 }
 
 /** `listen.tls`, `redirectHttps` and `hsts` of an HTTP listener (the files are read by src/listen/certs.ts). */
@@ -46,6 +51,7 @@ function httpListen(problems: Problem[], l: ListenIn, at: string): N.Listen {
     out.redirectHttps = l.redirectHttps;
   }
   if (l.http2 !== undefined) out.http2 = l.http2;
+  if (l.engine !== undefined) out.engine = l.engine;
   const h = l.hsts as Filled<NonNullable<ListenIn['hsts']>> | undefined;
   if (h !== undefined) {
     if (t === undefined) err(`${at}.hsts`, 'applies to a tls listener only');

@@ -3,12 +3,12 @@
 // prior-knowledge preface on a cleartext one). Each stream is one request: it reaches the pipeline
 // as an HTTP/1.1-shaped head (src/listen/h2-head.ts) and an Exchange with the stream's view, never
 // the pipelining serializer. Limits and the rapid-reset guard (docs/security.md, "HTTP/2") are here.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Listen } from '../config/normalized.js';
 import { admit } from '../pipeline/admit.js';
+import type { ClientRequest, ClientResponse } from '../proxy/client.js';
 import { Exchange } from '../proxy/exchange.js';
 import { sendError } from '../proxy/respond.js';
 import { clientConn } from './conn.js';
@@ -127,7 +127,7 @@ export class H2Front {
     const socket = (req.socket as Tagged)[SELF];
     if (socket === undefined || req.stream.destroyed) return;
     if (f.listen.hsts !== undefined) res.setHeader('strict-transport-security', f.listen.hsts);
-    const res1 = res as unknown as ServerResponse;
+    const res1 = res as unknown as ClientResponse;
     const head = h2Head(req.rawHeaders);
     if (typeof head === 'string') {
       sendError(res1, 'SY_ERR_BAD_REQUEST', undefined, head);
@@ -140,8 +140,8 @@ export class H2Front {
       logRefusal(host, head, r);
       return;
     }
-    new Exchange(host, req as unknown as IncomingMessage, res1, r, f.listen.limits, f.listen.allowUnderscoreHeaders, {
-      rawHeaders: head.rawHeaders, socket, hasBody: !req.stream.endAfterHeaders,
+    new Exchange(host, req as unknown as ClientRequest, res1, r, f.listen.limits, f.listen.allowUnderscoreHeaders, {
+      rawHeaders: head.rawHeaders, socket, hasBody: !req.stream.endAfterHeaders, stream: req, trailers: res,
     }).run();
   }
 }

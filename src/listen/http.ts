@@ -136,10 +136,11 @@ export class HttpListeners {
     }
     server.maxConnections = lim.maxConnections;
     server.maxHeadersCount = lim.maxHeaderCount + 1; // node drops headers past it silently: let the check see one too many
+    const handBack = (s: Socket) => void server.emit('connection', s);
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       upgraded.add(socket);
       if (redirect !== undefined) redirectUpgrade(redirect, req, socket);
-      else serveUpgrade(front, server, req, socket, head);
+      else serveUpgrade(front, handBack, req, socket, head);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => afterAnswers(socket, () => clientError(err, socket)));
     server.on('connection', this.track);

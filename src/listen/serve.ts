@@ -1,9 +1,9 @@
 // The node:http front ends: a request and an upgrade each reach the pipeline through one admit()
 // call (pipeline/admit.ts), then are refused here or handed to an Exchange / UpgradeExchange.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Listen } from '../config/normalized.js';
 import { admit, frontRules, type FrontRules, type PipelineHost, type Refusal } from '../pipeline/admit.js';
+import type { ClientRequest, ClientResponse } from '../proxy/client.js';
 import { Exchange } from '../proxy/exchange.js';
 import type { ProxyHost } from '../proxy/host.js';
 import { errorResponse, sendError } from '../proxy/respond.js';
@@ -31,7 +31,7 @@ export function httpFront(host: HttpHost, listen: Listen): HttpFront {
 }
 
 /** A request, in its turn on the connection (proxy/serial.ts inTurn). */
-export function serveRequest(f: HttpFront, req: IncomingMessage, res: ServerResponse): void {
+export function serveRequest(f: HttpFront, req: ClientRequest, res: ClientResponse): void {
   if (res.destroyed) return;
   const host = f.host;
   // Shutting down: a request that was already on its way over a kept-alive connection is still
@@ -52,8 +52,11 @@ export function serveRequest(f: HttpFront, req: IncomingMessage, res: ServerResp
   new Exchange(host, req, res, r, f.listen.limits, f.listen.allowUnderscoreHeaders).run();
 }
 
-/** Upgrade requests: refused, or handed to an UpgradeExchange (proxy/upgrade.ts). */
-export function serveUpgrade(f: HttpFront, server: Server, req: IncomingMessage, socket: Socket, head: Buffer): void {
+/**
+ * Upgrade requests: refused, or handed to an UpgradeExchange (proxy/upgrade.ts). `handBack` takes
+ * the connection back as HTTP when the backend answers anything but 101.
+ */
+export function serveUpgrade(f: HttpFront, handBack: (socket: Socket) => void, req: ClientRequest, socket: Socket, head: Buffer): void {
   const host = f.host;
   if (host.closing) return endWith(socket, errorResponse('SY_ERR_SHUTTING_DOWN'));
   const r = admit(host.current, host, f.upgrades, req, clientConn(req.socket, f.acceptProxy));
@@ -62,7 +65,7 @@ export function serveUpgrade(f: HttpFront, server: Server, req: IncomingMessage,
     logRefusal(host, req, r);
     return;
   }
-  new UpgradeExchange(host, req, socket, head, r, server).run();
+  new UpgradeExchange(host, req, socket, head, r, handBack).run();
 }
 
 function endWith(socket: Socket, text: string): void {

@@ -1,7 +1,7 @@
 // A request body on its way upstream, read under the listener's limits (docs/security.md,
 // "Limits"): at most `bodyTimeout` ms of silence between two reads, at most `maxBodySize` bytes.
 // Either limit ends the upstream request with a BodyError, which the exchange answers 408 or 413.
-import type { IncomingMessage } from 'node:http';
+import type { BodySource } from './client.js';
 
 export class BodyError extends Error {
   constructor(readonly code: 'SY_ERR_BODY_TIMEOUT' | 'SY_ERR_BODY_TOO_LARGE' | 'SY_ERR_CLIENT_ABORTED', detail: string) {
@@ -10,7 +10,7 @@ export class BodyError extends Error {
 }
 
 /** Resolves once `req` has data to read or has ended; rejects after `ms` of silence. */
-function readable(req: IncomingMessage, ms: number): Promise<void> {
+function readable(req: BodySource, ms: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (err?: Error) => {
       clearTimeout(timer);
@@ -33,7 +33,7 @@ function readable(req: IncomingMessage, ms: number): Promise<void> {
 }
 
 /** The body of `req` as an async iterable for the upstream request, under both limits. */
-export async function* guardedBody(req: IncomingMessage, timeoutMs: number, maxBytes: number | undefined): AsyncGenerator<Buffer> {
+export async function* guardedBody(req: BodySource, timeoutMs: number, maxBytes: number | undefined): AsyncGenerator<Buffer> {
   let total = 0;
   for (;;) {
     const chunk = req.read() as Buffer | null;

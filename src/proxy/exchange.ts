@@ -1,7 +1,6 @@
 // One proxied request: decide, dispatch through the backend's undici pool, stream the answer back,
 // retry safe failures on another backend. Implements undici's raw-header handler interface so
 // response headers are never parsed into an object.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +12,7 @@ import type { Routed } from '../pipeline/admit.js';
 import { decideAttempt, warmChoice } from '../pipeline/decide.js';
 import type { ProxyHost } from './host.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
+import type { ClientRequest, ClientResponse } from './client.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { sendError } from './respond.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
@@ -22,9 +22,9 @@ import { BodyError, guardedBody } from './body.js';
 import { tlsOptions } from './tls-options.js';
 
 const EXCHANGE = Symbol('switchyard.exchange');
-type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
+type ExchangeResponse = ClientResponse & { [EXCHANGE]?: Exchange };
 
-function onResponseClose(this: ServerResponse): void {
+function onResponseClose(this: ClientResponse): void {
   const ex = (this as ExchangeResponse)[EXCHANGE];
   (this as ExchangeResponse)[EXCHANGE] = undefined;
   ex?.onClientClose();
@@ -54,6 +54,10 @@ export interface StreamView {
   readonly socket: Socket;
   /** The stream did not end with its HEADERS frame (HTTP/2 bodies need no Content-Length). */
   readonly hasBody: boolean;
+  /** The stream's request: 'aborted' when the client resets the stream. */
+  readonly stream: { once(event: 'aborted', fn: () => void): unknown };
+  /** The stream's response: trailers relayed from the backend. */
+  readonly trailers: { addTrailers(t: Record<string, string>): void };
 }
 
 export class Exchange implements Dispatcher.DispatchHandler {
@@ -83,8 +87,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly host: ProxyHost,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly req: ClientRequest,
+    private readonly res: ClientResponse,
     /** The pipeline's result (pipeline/admit.ts), with the snapshot this request keeps. */
     private readonly r: Routed,
     private readonly limits: Limits,
@@ -101,7 +105,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     (res as ExchangeResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);
     // a reset HTTP/2 stream ends its request as if complete (node:http2 compat): abort instead
-    if (h2) req.once('aborted', () => this.onStreamAborted());
+    if (h2) h2.stream.once('aborted', () => this.onStreamAborted());
   }
 
   /** The client reset this HTTP/2 stream: the upstream request must not finish with a cut body. */
@@ -248,8 +252,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   private writeHead(): void {
     // HTTP/2 has no reason phrase (node:http2 warns when given one)
-    if (this.h2) this.res.writeHead(this.status, this.head);
-    else this.res.writeHead(this.status, this.statusText || undefined, this.head);
+    if (this.h2) this.res.writeHead(this.status, this.head!);
+    else this.res.writeHead(this.status, this.statusText || undefined, this.head!);
     this.head = undefined;
   }
 
@@ -263,7 +267,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onComplete(trailers: (Buffer | string)[] | null): void {
     if (this.head !== undefined) this.writeHead();
     // HTTP/2 carries a backend's chunked trailers (an HTTP/1.1 client gets none, as before)
-    if (this.h2 && trailers && trailers.length > 0) this.res.addTrailers(trailerFields(trailers));
+    if (this.h2 && trailers && trailers.length > 0) this.h2.trailers.addTrailers(trailerFields(trailers));
     this.res.end();
     this.settle(this.status >= 500 ? 'http5xx' : 'ok');
   }

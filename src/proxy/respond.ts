@@ -1,9 +1,10 @@
 // Short plain-text error replies (one table of causes in errors.ts), through node:http or, where
 // there is no ServerResponse (upgrades, parser errors, PROXY fronts), as raw bytes on the socket.
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { ClientResponse } from './client.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 
-export function sendError(res: ServerResponse, code: ErrorCode, extra?: Record<string, string>, detail?: string): void {
+export function sendError(res: ClientResponse, code: ErrorCode, extra?: Record<string, string>, detail?: string): void {
   if (res.headersSent) {
     res.destroy();
     return;

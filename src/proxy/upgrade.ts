@@ -2,7 +2,8 @@
 // request, sent upstream on a connection of their own, tunnelled only once the backend answers 101.
 // Any other answer is relayed as an ordinary response and the client connection goes back to
 // node:http, so the next request on it is parsed, routed and checked like any other.
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
+import { request as httpRequest, type ClientRequest as UpstreamRequest, type IncomingMessage } from 'node:http';
+import type { ClientRequest } from './client.js';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
@@ -54,7 +55,7 @@ export class UpgradeExchange {
   private t0 = 0;
   private rtt = 0;
   private affCookie: string | undefined;
-  private upstream: ClientRequest | undefined;
+  private upstream: UpstreamRequest | undefined;
   private tunnelSocket: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private status = 0;
@@ -67,12 +68,13 @@ export class UpgradeExchange {
 
   constructor(
     private readonly host: UpgradeHost,
-    private readonly req: IncomingMessage,
+    private readonly req: ClientRequest,
     private readonly client: Socket,
     private readonly head: Buffer,
     /** The pipeline's result (pipeline/admit.ts), with the snapshot this request keeps. */
     private readonly r: Routed,
-    private readonly server: Server,
+    /** Takes the connection back as HTTP (its front end) after an answer other than 101. */
+    private readonly handBack: (socket: Socket) => void,
   ) {
     this.pool = r.pool;
   }
@@ -179,7 +181,7 @@ export class UpgradeExchange {
       this.upstream?.destroy(); // one request per upstream connection
       this.settle(this.status >= 500 ? 'http5xx' : 'ok');
       this.finish();
-      this.handBack(framing, close);
+      this.giveBack(framing, close);
     });
   }
 
@@ -198,8 +200,8 @@ export class UpgradeExchange {
     this.fail(this.error);
   }
 
-  /** After a relayed answer: give the connection (and the bytes read past the request) back to node:http. */
-  private handBack(framing: Framing, close: boolean): void {
+  /** After a relayed answer: give the connection (and the bytes read past the request) back to its front end. */
+  private giveBack(framing: Framing, close: boolean): void {
     const client = this.client;
     if (framing.kind === 'chunked') client.write('0\r\n\r\n');
     const keep = !close && framing.kind !== 'close' && !client.destroyed;
@@ -209,7 +211,7 @@ export class UpgradeExchange {
       return;
     }
     if (this.head.length > 0) client.unshift(this.head);
-    this.server.emit('connection', client);
+    this.handBack(client);
   }
 
   /** Stop watching the client; unless node:http takes it back, its late errors are ignored. */
