@@ -1,8 +1,7 @@
 // The router: the composition root. It puts together a runtime (src/runtime/runtime.ts: snapshot,
 // pools, affinity, health, reload), the HTTP listeners (src/listen/http.ts) and explain
 // (src/pipeline/explain.ts), and keeps the members the admin API, CLI and tests use.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { AffinityCore } from './affinity/core.js';
 import type { Config } from './config/normalized.js';
@@ -57,7 +56,7 @@ export class Router {
   get tcp(): TcpServices { return this.runtime.tcp; }
   get health(): HealthManager { return this.runtime.health; }
   get affinity(): AffinityCore { return this.runtime.affinity; }
-  get servers(): Server[] { return this.http.servers; }
+  get servers(): NetServer[] { return this.http.all; }
   /** The certificates the TLS listeners serve now (names, expiry, file). */
   certificates(): ReturnType<HttpListeners['certificates']> { return this.http.certificates(); }
 

@@ -18,7 +18,8 @@ import { clientError } from './client-error.js';
 import { H2Front, sniffPreface } from './h2.js';
 import { redirectUpgrade, serveRedirect } from './redirect.js';
 import { ListenerCerts, prepareCerts } from './tls.js';
-import { httpFront, serveRequest, serveUpgrade, type HttpHost } from './serve.js';
+import { httpFront, serveRequest, serveUpgrade, type HttpFront, type HttpHost } from './serve.js';
+import { FastListener } from '../engine/listener.js';
 
 /** node:http's period for checking headersTimeout and requestTimeout (its default is 30 s). */
 const CHECK_EVERY_MS = 500;
@@ -37,6 +38,8 @@ export class HttpListeners {
   private readonly sockets = new Set<Socket>();
   /** The certificates of the `tls` listeners. */
   private readonly certs: ListenerCerts[] = [];
+  /** Listeners on the fast engine. */
+  private readonly fast: FastListener[] = [];
   /** The HTTP/2 fronts of `http2` listeners. */
   private readonly h2: H2Front[] = [];
   /** Connections handed to HTTP/2 (served, for the PROXY fronts' first-request clock). */
@@ -87,6 +90,8 @@ export class HttpListeners {
     const front = httpFront(this.host, listen);
     const lim = listen.limits;
     const redirect = listen.redirectHttps;
+    // the fast engine serves cleartext HTTP/1.1; TLS, HTTP/2 and redirecting listeners stay on node:http
+    if (listen.engine === 'fast' && certs === undefined && redirect === undefined && listen.http2 !== true) return this.listenFast(listen, front);
     const options: ServerOptions = {
       maxHeaderSize: lim.maxHeaderSize,
       headersTimeout: lim.headersTimeout,
@@ -169,13 +174,7 @@ export class HttpListeners {
       bound.on('connection', this.track);
       this.fronts.push(bound as NetServer);
     }
-    await new Promise<void>((resolve, reject) => {
-      bound.once('error', reject);
-      bound.listen(listen.port, listen.host, () => {
-        bound.off('error', reject);
-        resolve();
-      });
-    });
+    await bindTo(bound, listen);
     this.servers.push(server);
     if (certs) {
       certs.server = server as HttpsServer;
@@ -184,11 +183,36 @@ export class HttpListeners {
     return bound.address() as AddressInfo;
   }
 
+  /** A listener on the fast engine (src/engine/listener.ts), behind a PROXY front with acceptProxy. */
+  private async listenFast(listen: Listen, front: HttpFront): Promise<AddressInfo> {
+    const fast = new FastListener(front);
+    this.fast.push(fast);
+    const ap = listen.acceptProxy;
+    const bound: NetServer = ap === false ? fast.server : proxyFront(fast.server, this.host.log, {
+      headersTimeout: listen.limits.headersTimeout,
+      allowed: ap === true ? () => true : cidrMatcher(ap),
+      served: (s) => fast.hasServed(s),
+      tls: false,
+    });
+    if (bound !== fast.server) {
+      bound.maxConnections = listen.limits.maxConnections;
+      bound.on('connection', this.track);
+      this.fronts.push(bound);
+    }
+    await bindTo(bound, listen);
+    return bound.address() as AddressInfo;
+  }
+
+  /** Every listening server (node:http and fast engine), for the admin's status and metrics. */
+  get all(): NetServer[] {
+    return [...this.servers, ...this.fast.map((f) => f.server)];
+  }
+
   /** Stop accepting and close idle connections; resolves when every server has closed. */
   stopAccepting(): Promise<void> {
     for (const f of this.fronts) f.close();
     for (const h of this.h2) h.closeAll();
-    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const closed = Promise.all([...this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))), ...this.fast.map((f) => f.stop())]);
     for (const s of this.servers) s.closeIdleConnections();
     return closed.then(() => undefined);
   }
@@ -196,6 +220,18 @@ export class HttpListeners {
   /** Cut every connection still open. */
   destroyAll(): void {
     for (const s of this.servers) s.closeAllConnections();
+    for (const f of this.fast) f.destroyAll();
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/** Bind `server` to the listener's address. */
+function bindTo(server: NetServer | Server, listen: Listen): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -3,7 +3,6 @@
 // Only peers the listener allows may send a PROXY header (docs/security.md, "PROXY protocol"),
 // and the header and the first request's header block share one `headersTimeout` budget.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import type { Server as HttpServer } from 'node:http';
 import { readProxyHeader } from './accept.js';
 import { errorResponse } from '../proxy/respond.js';
 
@@ -26,7 +25,7 @@ export interface FrontOptions {
 const TIMEOUT_408 = errorResponse('SY_ERR_REQUEST_TIMEOUT');
 
 /** Parse the PROXY header of every connection, then give the socket to `http`. */
-export function proxyFront(http: HttpServer, log: FrontLog, opts: FrontOptions): NetServer {
+export function proxyFront(http: Pick<NetServer, 'emit'>, log: FrontLog, opts: FrontOptions): NetServer {
   // node:http measures headersTimeout only on servers that emitted 'listening'; this one never
   // listens itself, so start its connection tracking by hand
   http.emit('listening');

@@ -23,6 +23,8 @@ export interface ClientRequest extends RequestHead, BodySource {
   readonly socket: Socket;
   /** '1.1' or '1.0'. */
   readonly httpVersion: string;
+  /** Send to http: backends over the fast engine's raw connections (src/engine/upstream.ts), not undici. */
+  readonly rawUpstream?: boolean;
 }
 
 /** The answer to the client. */

@@ -198,7 +198,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     };
     const sp = this.pool.spec.sendProxy;
     // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
-    const up = sp === undefined ? this.host.upstreams.get(b, this.pool.spec)
+    const up = sp === undefined
+      ? (this.req.rawUpstream === true && b.protocol === 'http:' ? this.host.raw.get(b, this.pool.spec) : this.host.upstreams.get(b, this.pool.spec))
       : this.host.proxied.get(b, sp, socket, connectionEnds(socket), this.pool.spec.connectTimeout, tlsOptions(this.pool.spec.tls, b.host));
     up.dispatch(opts, this);
   }
@@ -226,7 +227,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.done || this.streamAborted) abort(new Error('client went away'));
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  onHeaders(statusCode: number, rawHeaders: (Buffer | string)[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true; // 100-continue and other interim answers are not relayed
     this.gotHeaders = true;
     this.tHeaders = performance.now();

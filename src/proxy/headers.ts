@@ -120,21 +120,26 @@ export function latin1(b: Buffer): string {
   return str;
 }
 
-/** Response headers for the client from undici's raw Buffer array: hop-by-hop headers out. */
-export function responseHeaders(raw: readonly Buffer[]): { headers: string[]; contentType: string | undefined; cache: string | undefined } {
+/** A raw field as a string (undici gives Buffers, the fast engine's parser strings). */
+function text(v: Buffer | string): string {
+  return typeof v === 'string' ? v : latin1(v);
+}
+
+/** Response headers for the client from a raw field array: hop-by-hop headers out. */
+export function responseHeaders(raw: readonly (Buffer | string)[]): { headers: string[]; contentType: string | undefined; cache: string | undefined } {
   // One pass: names are decoded once, values only for headers that are kept.
   const out: string[] = [];
   let contentType: string | undefined;
   let cache: string | undefined;
   let extra: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = latin1(raw[i]!);
+    const name = text(raw[i]!);
     const lower = name.toLowerCase();
     if (HOP.has(lower)) {
-      if (lower === 'connection') extra = connectionTokens(latin1(raw[i + 1]!));
+      if (lower === 'connection') extra = connectionTokens(text(raw[i + 1]!));
       continue;
     }
-    const value = latin1(raw[i + 1]!);
+    const value = text(raw[i + 1]!);
     if (lower === 'content-type') contentType = value;
     else if (lower === 'x-cache') cache = value;
     out.push(name, value);

@@ -6,9 +6,12 @@ import type { PoolRuntime } from '../pools/pool.js';
 import type { ProxiedUpstreams } from '../proxy-protocol/upstreams.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
 import type { Upstreams } from './upstream.js';
+import type { RawUpstreams } from '../engine/upstream.js';
 
 export interface ProxyHost {
   readonly upstreams: Upstreams;
+  /** The fast engine's raw connections to http: backends (src/engine/upstream.ts). */
+  readonly raw: RawUpstreams;
   /** sendProxy pools: upstream connections private to one client connection. */
   readonly proxied: ProxiedUpstreams;
   readonly learned: LearnedMime;

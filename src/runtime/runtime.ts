@@ -18,6 +18,7 @@ import { reconcilePools } from '../pools/reconcile.js';
 import type { AccessRecord, UpstreamResult } from '../proxy/records.js';
 import { Upstreams } from '../proxy/upstream.js';
 import { ProxiedUpstreams } from '../proxy-protocol/upstreams.js';
+import { RawUpstreams } from '../engine/upstream.js';
 import { withPrebuilt } from '../schedulers/prebuilt.js';
 import { TcpServices } from '../tcp/services.js';
 import { compile, type Snapshot } from './snapshot.js';
@@ -46,6 +47,8 @@ export class Runtime {
   readonly events = new EventBus();
   readonly learned = new LearnedMime();
   readonly upstreams = new Upstreams();
+  /** The fast engine's own upstream connections (src/engine/upstream.ts), as many per backend as undici's. */
+  readonly raw = new RawUpstreams(this.upstreams.connections);
   /** sendProxy pools: upstream connections private to one client connection. */
   readonly proxied = new ProxiedUpstreams();
   /** Runtime changes: add, remove, re-weight, drain, disable, enable. */
@@ -99,7 +102,9 @@ export class Runtime {
 
   /** Close the upstream pools of backends no pool uses any more (after a reload or a removal). */
   private releaseUpstreams(): void {
-    void this.upstreams.retain(new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url))));
+    const urls = new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url)));
+    void this.upstreams.retain(urls);
+    this.raw.retain(urls);
   }
 
   /** Swap in a validated config. Unchanged pools keep their backends' state. */
@@ -155,6 +160,7 @@ export class Runtime {
   /** Last step of a shutdown: upstream connections, the affinity store, the log. */
   async release(): Promise<void> {
     await this.upstreams.destroy();
+    this.raw.destroy();
     await this.proxied.destroy();
     await this.affinity.close();
     this.log.flush?.();
