@@ -131,15 +131,15 @@ export class ClientConnection implements ParserCallbacks, BodyFlow, ResponseOwne
 
   private parseError(err: ParseError): void {
     this.stopped = true;
-    const req = this.parsing;
-    // an error inside the body of the request in flight ends that request too: answer at once
-    if (req !== undefined && req === this.current) {
-      req.abort(err);
-      this.failure = err;
-      this.answerFailure();
-      return;
-    }
     this.failure = err;
+    const req = this.parsing;
+    this.parsing = undefined;
+    if (req === undefined) return;
+    // an error inside a body (a bad chunk, a bad trailer): that request ends with the error
+    req.abort(err);
+    if (req === this.current) return this.answerFailure();
+    const i = this.queue.indexOf(req);
+    if (i !== -1) this.queue.splice(i, 1);
   }
 
   /** A limit of the listener ran out (src/engine/listener.ts sweeps): 408, as node:http answers. */
@@ -290,6 +290,7 @@ export class ClientConnection implements ParserCallbacks, BodyFlow, ResponseOwne
     const p = this.parser;
     if (p === undefined) return;
     this.parser = undefined;
-    p.close();
+    // this may run inside one of the parser's own callbacks: free it once execute has returned
+    queueMicrotask(() => p.close());
   }
 }

@@ -179,6 +179,9 @@ class UpConn implements ParserCallbacks {
     this.status = 0;
     this.headersDone = false;
     this.completed = false;
+    this.ending = false;
+    this.surplus = false;
+    this.gotBody = false;
     this.reusable = false;
     this.sent = false;
     this.trailers = undefined;
@@ -253,22 +256,53 @@ class UpConn implements ParserCallbacks {
     }
     this.bodyBy = this.headersDone ? Date.now() + this.bodyTimeout : 0;
     const ret = this.parser.execute(chunk);
-    if (typeof ret !== 'number') return this.fail(ret);
-    if (this.completed && this.sent) this.settled();
+    if (typeof ret !== 'number') {
+      if (!this.ending) return this.fail(ret);
+      this.surplus = true; // garbage after a whole response: judged in complete()
+    }
+    // the response is reported complete only once the whole chunk is read: bytes after it (a
+    // backend that sent more than it framed) fail the exchange instead (as undici does)
+    if (this.ending) this.complete();
   }
+
+  /** The parser reached the end of the response; the exchange hears of it after the chunk. */
+  private ending = false;
+  private complete(): void {
+    this.ending = false;
+    const h = this.handler;
+    if (h === undefined) return;
+    if (this.surplus) {
+      // nothing relayed yet (a bodiless answer): refuse it; a relayed body stands, the connection goes
+      if (!this.gotBody && this.method !== 'HEAD') return this.fail(failure('the backend sent bytes after its response', 'UND_ERR_SOCKET'));
+      this.reusable = false;
+    }
+    this.completed = true;
+    this.bodyBy = 0;
+    const t = this.trailers;
+    this.trailers = undefined;
+    this.fields = [];
+    h.onComplete(t ?? null);
+    if (this.sent && this.handler === h) this.settled();
+  }
+
+  /** A message began after the response ended: the backend framed its answer wrongly. */
+  private surplus = false;
+  /** Body bytes of this response were handed on. */
+  private gotBody = false;
 
   private ended(): void {
     // a response delimited by the close ends here
     if (this.handler !== undefined && this.headersDone && !this.completed) {
       const err = this.parser.finish();
       if (err !== undefined) this.fail(err);
+      else if (this.ending) this.complete();
     }
     this.reusable = false;
     this.socket?.end();
   }
 
   onMessageBegin(): void {
-    if (this.handler === undefined || this.completed) this.destroy();
+    if (this.ending) this.surplus = true;
   }
 
   onHeaders(fields: string[]): void {
@@ -283,7 +317,7 @@ class UpConn implements ParserCallbacks {
     this.status = status ?? 0;
     this.statusText = text ?? '';
     const h = this.handler;
-    if (h === undefined) return 0;
+    if (h === undefined || this.ending) return 0;
     if (this.status < 200) {
       // 100 and other interim answers are not relayed (a 101 was not asked for: an error)
       if (this.status === 101) this.fail(failure('unexpected 101 from the backend', 'UND_ERR_SOCKET'));
@@ -299,7 +333,8 @@ class UpConn implements ParserCallbacks {
 
   onBody(chunk: Buffer): void {
     const h = this.handler;
-    if (h === undefined || this.completed) return;
+    if (h === undefined || this.completed || this.ending) return;
+    this.gotBody = true;
     if (!h.onData(chunk) && !this.paused) {
       this.paused = true;
       this.socket?.pause();
@@ -308,14 +343,7 @@ class UpConn implements ParserCallbacks {
 
   onMessageComplete(): void {
     if (this.status < 200) return; // an interim answer: the real one follows
-    const h = this.handler;
-    if (h === undefined) return;
-    this.completed = true;
-    this.bodyBy = 0;
-    const t = this.trailers;
-    this.trailers = undefined;
-    this.fields = [];
-    h.onComplete(t ?? null);
+    if (this.handler !== undefined) this.ending = true;
   }
 
   /** The exchange is over: reuse the connection or close it. */
@@ -352,7 +380,9 @@ class UpConn implements ParserCallbacks {
     this.dead = true;
     this.handler = undefined;
     this.socket?.destroy();
-    this.parser.close();
+    // this may run inside one of the parser's own callbacks: free it once execute has returned
+    const parser = this.parser;
+    queueMicrotask(() => parser.close());
     this.pool.dropped(this);
   }
 }

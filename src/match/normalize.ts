@@ -86,7 +86,8 @@ function resolve(p: string, merge: boolean): string {
 export function normalizeTarget(raw: string, opts: NormalizeOptions = {}): Target {
   const merge = opts.mergeSlashes !== false;
   let t = raw;
-  if (t === '*') return { path: '*', search: '' };
+  // asterisk-form (OPTIONS *) asks about the server itself: there is no resource to route it to
+  if (t === '*') throw new BadPath('asterisk-form request-target is not forwarded');
   if (t.charCodeAt(0) !== 0x2f) {
     // absolute-form (http://host/path): keep its path and query
     const m = /^https?:\/\/[^/?#]*(.*)$/i.exec(t);
