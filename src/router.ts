@@ -9,6 +9,7 @@ import type { Config } from './config/normalized.js';
 import { loadConfig } from './config/load.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health/manager.js';
+import { embedHandler, type RequestHandler } from './listen/embed.js';
 import { HttpListeners } from './listen/http.js';
 import type { LearnedMime } from './match/mime.js';
 import type { BackendState } from './pools/backend.js';
@@ -26,6 +27,7 @@ export type { Snapshot } from './runtime/snapshot.js';
 export type { ReloadResult } from './runtime/runtime.js';
 export type { ExplainInput, Explanation } from './pipeline/explain.js';
 export type RouterOptions = RuntimeOptions;
+export type { RequestHandler } from './listen/embed.js';
 
 export class Router {
   readonly runtime: Runtime;
@@ -76,6 +78,15 @@ export class Router {
     await rt.tcp.start(rt.current.config.tcp);
     rt.health.start();
     return out;
+  }
+
+  /**
+   * A handler for a server the application owns, with the first listener's rules; starts the
+   * health checks (src/listen/embed.ts). `close()` ends them.
+   */
+  handler(): RequestHandler {
+    this.runtime.health.start();
+    return embedHandler(this.runtime, this.runtime.current.config.listen[0]!);
   }
 
   /** Stop accepting, let in-flight requests finish (up to deadlineMs), then close everything. */
