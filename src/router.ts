@@ -9,7 +9,7 @@ import type { Config } from './config/normalized.js';
 import { loadConfig } from './config/load.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health/manager.js';
-import { embedHandler, type RequestHandler } from './listen/embed.js';
+import { embedHandler, embedUpgrade, type RequestHandler, type UpgradeHandler } from './listen/embed.js';
 import { HttpListeners } from './listen/http.js';
 import type { LearnedMime } from './match/mime.js';
 import type { BackendState } from './pools/backend.js';
@@ -27,7 +27,7 @@ export type { Snapshot } from './runtime/snapshot.js';
 export type { ReloadResult } from './runtime/runtime.js';
 export type { ExplainInput, Explanation } from './pipeline/explain.js';
 export type RouterOptions = RuntimeOptions;
-export type { RequestHandler } from './listen/embed.js';
+export type { RequestHandler, UpgradeHandler } from './listen/embed.js';
 
 export class Router {
   readonly runtime: Runtime;
@@ -87,6 +87,11 @@ export class Router {
   handler(): RequestHandler {
     this.runtime.health.start();
     return embedHandler(this.runtime, this.runtime.current.config.listen[0]!);
+  }
+
+  /** For the same server's 'upgrade' event: `server.on('upgrade', router.upgradeHandler(server))`. */
+  upgradeHandler(server: Server): UpgradeHandler {
+    return embedUpgrade(this.runtime, this.runtime.current.config.listen[0]!, server);
   }
 
   /** Stop accepting, let in-flight requests finish (up to deadlineMs), then close everything. */

@@ -8,8 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import fastify from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import { ConfigError, createRouter, validate, type Router } from '../../src/index.js';
-import { echoBackend, rawExchange, rawRequest, type TestServer } from '../helpers.js';
+import { echoBackend, rawExchange, rawRequest, startServer, type TestServer } from '../helpers.js';
 
 const quiet = { logger: pino({ level: 'silent' }) };
 const configFor = (url: string) => ({
@@ -122,6 +123,40 @@ describe('handler() in a fastify app', () => {
       await app.close();
       await router.close(1000);
       await backend.close();
+    }
+  });
+});
+
+describe('upgradeHandler() on the same server', () => {
+  it('tunnels a WebSocket once the backend answers 101; a non-upgrade route is still refused', async () => {
+    const wsBackend = await startServer((_req, res) => res.writeHead(404).end());
+    const wss = new WebSocketServer({ server: wsBackend.server });
+    wss.on('connection', (sock) => sock.on('message', (m) => sock.send(`echo ${m.toString()}`)));
+    const router = createRouter({
+      admin: false, pools: { ws: { scheduler: 'rr', backends: [wsBackend.url] } }, routes: [{ name: 'ws', match: { path: '/ws' }, pool: 'ws' }],
+    }, quiet);
+    const server = createServer(router.handler());
+    server.on('upgrade', router.upgradeHandler(server));
+    const port = await serve(server);
+    try {
+      const reply = await new Promise<string>((done, fail) => {
+        const c = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+        c.on('open', () => c.send('hi'));
+        c.on('message', (m) => {
+          done(m.toString());
+          c.close();
+        });
+        c.on('error', fail);
+      });
+      expect(reply).toBe('echo hi');
+      const refused = await rawExchange(port, 'GET /other HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+      expect(refused).toMatch(/^HTTP\/1\.1 404 /);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await router.close(1000);
+      wss.close();
+      await wsBackend.close();
     }
   });
 });
