@@ -4,7 +4,7 @@
 // no node_modules, and its HEALTHCHECK command is run against it. Needs the npm registry or a
 // warm npm cache.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ describe('the image entry command from a clean npm pack install', () => {
   afterAll(async () => {
     child?.kill('SIGKILL');
     await backend?.close();
+    rmSync(tmp, { recursive: true, force: true }); // the install is some 45 MB
   });
 
   it('the Dockerfile: node 20 or newer slim base, non-root, healthcheck, entry command', () => {
