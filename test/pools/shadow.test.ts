@@ -119,3 +119,21 @@ describe('shadow across reloads', () => {
     expect(pool.shadow).toBeUndefined();
   });
 });
+
+describe('the modelled cache (KeyLru)', () => {
+  it('evicts the least recent by bytes and by count, and never holds an object larger than itself', async () => {
+    const { KeyLru } = await import('../../src/pools/key-lru.js');
+    const l = new KeyLru(100, 3);
+    expect(l.access('a', 40)).toBe(false);
+    expect(l.access('b', 40)).toBe(false);
+    expect(l.access('a', 40)).toBe(true);
+    expect(l.access('c', 40)).toBe(false); // 120 > 100: b (least recent) goes
+    expect(l.access('b', 40)).toBe(false); // and so a goes now
+    expect(l.access('c', 40)).toBe(true);
+    expect(l.access('big', 101)).toBe(false);
+    expect(l.size).toBe(2);
+    for (const k of ['x', 'y', 'z']) l.access(k, 1);
+    expect(l.size).toBe(3);
+    expect(l.access('x', 1)).toBe(true);
+  });
+});
