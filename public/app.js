@@ -145,6 +145,7 @@ function poolCard(pool) {
       kv('affinity', 'affinity', pool.affinity),
       kv('req/s', 'rps', '–'), kv('in flight', 'active', pool.inFlight), kv('errors', 'errorRate', '–'),
       kv('p50', 'p50', '–'), kv('p99', 'p99', '–'), kv('hit ratio', 'hitRatio', '–'),
+      pool.shadow && kv('shadow', 'shadow', shadowText(pool.scheduler, pool.shadow)),
     ),
     h('div', { class: 'charts' }, rate, lat),
     h('table', { class: 'backends' },
@@ -157,6 +158,24 @@ function poolCard(pool) {
     ),
     add,
   );
+}
+
+/** A shadow scheduler's line (src/pools/shadow.ts): "lard would have hit 0.81 where wrr hit 0.43". */
+function shadowText(live, s) {
+  const r = (x) => (x === null ? '–' : x.toFixed(2));
+  const agree = s.agreement === null ? '' : `; agrees ${fmt.pct(s.agreement)}`;
+  return `${s.scheduler} would have hit ${r(s.hitRatio.shadow)} where ${live} hit ${r(s.hitRatio.live)}${agree}`;
+}
+
+/** Routes whose pool answered outside its `expect` globs in the last minute (src/pools/misroute.ts). */
+function flagMisroutes(tick) {
+  const flagged = new Map();
+  for (const [name, f] of Object.entries(tick.pools)) for (const r of f.misroutes?.flagged ?? []) flagged.set(r, name);
+  for (const row of document.querySelectorAll('#routes tr[data-route]')) {
+    const pool = flagged.get(row.dataset.route);
+    row.classList.toggle('misrouted', pool !== undefined);
+    row.title = pool === undefined ? '' : `answers outside pools.${pool}.expect in the last minute (see /api/pools/${pool})`;
+  }
 }
 
 function makeChart(el, series, data) {
@@ -214,6 +233,7 @@ function onTick(tick) {
     const set = (field, text) => { const el = card.querySelector(`[data-pool-field="${field}"]`); if (el) el.textContent = text; };
     set('rps', fmt.n(f.rps)); set('active', f.active); set('errorRate', fmt.pct(f.errorRate));
     set('p50', fmt.ms(f.p50)); set('p99', fmt.ms(f.p99)); set('hitRatio', fmt.pct(f.hitRatioTotal));
+    if (f.shadow) set('shadow', shadowText(f.scheduler, f.shadow));
     pushPoint(name, tick.at, f);
     const rows = card.querySelectorAll('tr[data-backend]');
     if (rows.length !== Object.keys(f.backends).length) structural = true;
@@ -229,13 +249,14 @@ function onTick(tick) {
       cell('hitRatio', fmt.pct(b.hitRatioTotal)); cell('keys', b.keys);
     }
   }
+  flagMisroutes(tick);
   if (structural) refreshPools().catch(() => {});
 }
 
 // ---------- routes, explain, affinity ----------
 async function refreshRoutes() {
   const routes = await api('GET', '/api/routes');
-  $('#routes tbody').replaceChildren(...routes.map((r) => h('tr', {},
+  $('#routes tbody').replaceChildren(...routes.map((r) => h('tr', { 'data-route': r.name },
     h('td', { class: 'num' }, r.index + 1), h('td', {}, r.name), h('td', {}, r.pool), h('td', { class: 'match' }, r.match))));
 }
 
@@ -302,6 +323,7 @@ function describe(name, d) {
   if (name === 'config.reloaded') return `${d.file}: ${d.changes.length ? d.changes.join('; ') : 'no changes'}`;
   if (name === 'backend.ejected') return `${d.pool}/${d.backend} for ${Math.round(d.forMs / 1000)} s (${d.reason}; ejection ${d.ejections})`;
   if (name === 'backend.slowstart') return `${d.pool}/${d.backend} slow start ${d.phase} (${Math.round(d.ms / 1000)} s)`;
+  if (name === 'route.misroute') return `route ${d.route} → ${d.pool}/${d.backend}: ${d.count} × ${d.contentType} (expected ${d.expect.join(', ')}), e.g. ${d.path}${d.learned ? '; learned by learnMime' : ''}`;
   if (name === 'config.rejected') return `${d.file}: ${d.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
   return JSON.stringify(d);
 }

@@ -4,6 +4,7 @@ import client from 'prom-client';
 import type { Router } from '../router.js';
 import { affinityFigures } from './affinity.js';
 import { LATENCY_BUCKETS_MS, type Stats } from './stats.js';
+import { registerWatchMetrics } from './watch.js';
 
 const CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'];
 const STATES = ['active', 'drain', 'disabled', 'down'];
@@ -128,6 +129,8 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
       this.inc({ result: 'expiration' }, a.expirations);
     },
   });
+
+  registerWatchMetrics(registry, router);
 
   return {
     registry,

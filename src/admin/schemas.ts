@@ -1,6 +1,7 @@
 // JSON schemas (TypeBox → plain JSON Schema for fastify's ajv and serializer) of every admin
 // API input and output.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MisroutesOut, ShadowOut } from './watch-schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -96,6 +97,8 @@ export const PoolOut = Type.Object({
   params: Type.Record(Type.String(), Type.Unknown()),
   inFlight: Type.Integer(),
   backends: Type.Array(BackendOut),
+  shadow: Type.Optional(ShadowOut),
+  misroutes: Type.Optional(MisroutesOut),
 });
 export type PoolOut = Static<typeof PoolOut>;
 

@@ -4,6 +4,7 @@
 import hdr from 'hdr-histogram-js';
 import type { Router } from '../router.js';
 import type { AccessRecord } from '../proxy/records.js';
+import { watchTick, type WatchFigures } from './watch.js';
 
 type Histogram = ReturnType<typeof hdr.build>;
 
@@ -116,7 +117,7 @@ export interface BackendFigures extends Figures {
   reason: string;
 }
 
-export interface PoolFigures extends Figures {
+export interface PoolFigures extends Figures, WatchFigures {
   scheduler: string;
   backends: Record<string, BackendFigures>;
 }
@@ -237,7 +238,7 @@ export class Stats {
         bc.win.reset();
       }
       const f = figures(pc.win, pc, pool.inFlight, dt);
-      pools[pool.name] = { scheduler: pool.spec.scheduler, backends, ...f };
+      pools[pool.name] = { scheduler: pool.spec.scheduler, backends, ...f, ...watchTick(pool, now, this.router.events) };
       point.pools[pool.name] = { rps: f.rps, p50: f.p50, p99: f.p99, errors: f.errors };
       pc.win.reset();
       // backends that left the pool: forget their windows

@@ -4,6 +4,7 @@ import type { PoolRuntime } from '../pools/pool.js';
 import type { Router } from '../router.js';
 import type { BackendOut, PoolOut } from './schemas.js';
 import type { Stats } from './stats.js';
+import { watchView } from './watch.js';
 
 export function backendView(router: Router, pool: PoolRuntime, b: BackendState, stats: Stats): BackendOut {
   const live = stats.latest?.pools[pool.name]?.backends[b.id];
@@ -48,5 +49,6 @@ export function poolView(router: Router, pool: PoolRuntime, stats: Stats): PoolO
     params: s.rawParams,
     inFlight: pool.inFlight,
     backends: pool.backends.filter((b) => !b.removing).map((b) => backendView(router, pool, b, stats)),
+    ...watchView(pool),
   };
 }

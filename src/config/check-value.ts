@@ -201,7 +201,8 @@ export function describe(s: TSchema): string {
     case 'Union': return (s.anyOf as TSchema[]).map(describe).join(' | ');
     case 'Array': return `${describe(s.items as TSchema).includes('|') ? `(${describe(s.items as TSchema)})` : describe(s.items as TSchema)}[]`;
     case 'Record': return `{ [name]: ${describe(Object.values(s.patternProperties as Record<string, TSchema>)[0]!)} }`;
-    case 'Object': return 'object';
+    case 'Object':
+    case 'ShadowValue': return 'object';
     default: return 'any';
   }
 }

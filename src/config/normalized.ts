@@ -74,7 +74,20 @@ export interface Pool {
   sendProxy: 'v1' | 'v2' | undefined;
   /** Settings for the pool's https: backends; undefined when the key is absent (then: system store, verified). */
   tls: UpstreamTls | undefined;
+  /** A second scheduler that only records (src/pools/shadow.ts); absent: none. */
+  shadow?: ShadowSpec | undefined;
+  /** MIME globs (lower case) the pool should answer with (src/pools/misroute.ts); absent: not watched. */
+  expect?: string[] | undefined;
   backends: Backend[];
+}
+
+/** `pools.<name>.shadow` (src/config/pool-watch.ts). */
+export interface ShadowSpec {
+  scheduler: string;
+  params: unknown;
+  rawParams: Record<string, unknown>;
+  /** Bytes of the modelled LRU per backend. */
+  cacheBytes: number;
 }
 
 export interface Limits {

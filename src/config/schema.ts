@@ -2,7 +2,7 @@
 // types (types.ts), the checks (check-value.ts, run by validate.ts) and the reference page
 // (docs/configuration.md, written by scripts/config-docs.ts) are all derived from it.
 // Scheduler parameters are declared beside each scheduler (src/schedulers/params.ts).
-import { Kind, Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import { Kind, Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 
 /** A RegExp value (headers and query matches): not JSON, checked with instanceof. */
 export const RegExpValue = Type.Unsafe<RegExp>({ [Kind]: 'RegExpValue', description: 'a RegExp' });
@@ -138,6 +138,22 @@ export const UpstreamTlsSchema = Type.Object({
   rejectUnauthorized: bool(true, 'refuse a backend whose certificate does not verify (false: accept any; check warns)'),
 }, { errorMessage: 'must be an object like { ca: "/etc/switchyard/backend-ca.pem" }', description: 'TLS to the https: backends, for requests, upgrades and health checks' });
 
+const globs = (format: string, what: string, description: string) => {
+  const one = Type.String({ minLength: 1, format, errorMessage: `must be a ${what} glob string` });
+  return Type.Optional(Type.Union([one, Type.Array(one, { minItems: 1 })], { errorMessage: `must be a ${what} glob string`, description }));
+};
+
+/** `pools.<name>.shadow`, checked by src/config/pool-watch.ts (its keys depend on the shadow's scheduler). */
+export const ShadowSchema = Type.Object({
+  scheduler: Type.String({ minLength: 1, errorMessage: 'must name a scheduler', description: "the shadow's scheduler; its parameters sit beside it" }),
+  cacheBytes: int(1, 64 * 1024 * 1024, 'bytes of the modelled LRU cache per backend'),
+}, { errorMessage: "must be an object like { scheduler: 'lard', cacheBytes: 67108864 }" });
+
+const ShadowValue = Type.Unsafe<Static<typeof ShadowSchema> & Record<string, unknown>>({
+  [Kind]: 'ShadowValue',
+  description: "a second scheduler that decides beside the live one and only records: `{ scheduler, …its parameters, cacheBytes }` (default cacheBytes 64 MiB)",
+});
+
 /** A pool's own keys; its scheduler's parameters sit beside them. */
 export const PoolSchema = Type.Object({
   scheduler: Type.Optional(Type.String({ default: 'wlc', description: 'a scheduler name (see the list below); its parameters sit beside it' })),
@@ -154,12 +170,10 @@ export const PoolSchema = Type.Object({
   slowStart: int(0, 0, "ms over which a new or recovered backend's weight ramps up (0: off)"),
   sendProxy: oneOf(['v1', 'v2'], undefined, 'PROXY protocol header sent to backends'),
   tls: Type.Optional(UpstreamTlsSchema),
+  shadow: Type.Optional(ShadowValue),
+  expect: globs('glob', 'MIME type', "MIME globs the pool's answers should match ('image/*'); 2xx answers outside them count as misroutes"),
 }, { errorMessage: 'must be an object with `backends`' });
 
-const globs = (format: string, what: string, description: string) => {
-  const one = Type.String({ minLength: 1, format, errorMessage: `must be a ${what} glob string` });
-  return Type.Optional(Type.Union([one, Type.Array(one, { minItems: 1 })], { errorMessage: `must be a ${what} glob string`, description }));
-};
 
 export const MatchSchema = Type.Object({
   path: globs('path-glob', 'path', 'globs against the normalised path'),

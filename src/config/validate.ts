@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { isIP } from 'node:net';
 import { getScheduler, schedulerNames } from '../schedulers/registry.js';
+import { poolWatch } from './pool-watch.js';
 import type { Problem } from '../schedulers/types.js';
 import { checkValue, closest, isObj, q } from './check-value.js';
 import type * as N from './normalized.js';
@@ -177,6 +178,7 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
     slowStart: p.slowStart,
     sendProxy: p.sendProxy,
     tls: upstreamTls(problems, p.tls as Filled<Static<typeof UpstreamTlsSchema>> | undefined, `${at}.tls`, backends),
+    ...poolWatch(problems, p.shadow, p.expect, at),
     backends,
   };
 }

@@ -4,6 +4,8 @@ import { getScheduler } from '../schedulers/registry.js';
 import { seededRng } from '../schedulers/rng.js';
 import type { PickContext, Scheduler, SchedulerDef, SchedulerState } from '../schedulers/types.js';
 import { BackendState } from './backend.js';
+import { syncMisroutes, type Misroutes } from './misroute.js';
+import { syncShadow, type Shadow } from './shadow.js';
 
 export class PoolRuntime {
   readonly name: string;
@@ -12,6 +14,9 @@ export class PoolRuntime {
   def: SchedulerDef;
   scheduler: Scheduler<SchedulerState>;
   state: SchedulerState;
+  /** `shadow`: a second scheduler that only records; `expect`: the misroute counter (undefined: none). */
+  shadow: Shadow | undefined;
+  misroute: Misroutes | undefined;
   /** Requests in flight across the pool. */
   inFlight = 0;
 
@@ -26,6 +31,13 @@ export class PoolRuntime {
     this.scheduler = this.def.create(spec.params, seededRng(seed));
     for (const b of this.backends) b.refresh(now, spec.slowStart);
     this.state = this.scheduler.init(this.backends, now);
+    this.watch(now);
+  }
+
+  /** Shadow and misroute counter as the spec now says (kept across reloads that leave them alone). */
+  private watch(now: number): void {
+    this.shadow = syncShadow(this.shadow, this.spec.shadow, this.backends, now, this.seed);
+    this.misroute = syncMisroutes(this.misroute, this.spec.expect);
   }
 
   /** A new scheduler (name or parameters changed on reload) over the same backends. */
@@ -34,6 +46,7 @@ export class PoolRuntime {
     this.scheduler = this.def.create(this.spec.params, seededRng(this.seed));
     for (const b of this.backends) b.refresh(now, this.spec.slowStart);
     this.state = this.scheduler.init(this.backends, now);
+    this.watch(now);
   }
 
   get(id: string): BackendState | undefined {
@@ -61,6 +74,7 @@ export class PoolRuntime {
     b.active--;
     this.inFlight--;
     this.scheduler.onEnd?.(this.state, b, rttMs, ok, now);
+    if (this.shadow !== undefined) this.shadow.ended(b, rttMs, ok, now);
     if (b.removing && b.active === 0) this.dropRemoved();
     if (this.waiting.length > 0) {
       const limit = this.admissionLimit();
@@ -84,6 +98,7 @@ export class PoolRuntime {
   changed(now: number): void {
     if (this.scheduler.onBackendsChanged) this.state = this.scheduler.onBackendsChanged(this.state, this.backends, now);
     else this.state = this.scheduler.init(this.backends, now);
+    this.watch(now);
   }
 
   /** Remove backends marked `removing` whose in-flight work is done. */

@@ -20,6 +20,7 @@ import { connectionEnds } from '../proxy-protocol/accept.js';
 import type { Limits } from '../config/normalized.js';
 import { BodyError, guardedBody } from './body.js';
 import { tlsOptions } from './tls-options.js';
+import type { Shadowed } from '../pools/shadow.js';
 
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
@@ -167,6 +168,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       m.set(this.r.clientIp, n + 1);
       this.uploading = true;
     }
+    // a shadow scheduler decides beside the live one and only records (src/pools/shadow.ts)
+    if (this.pool.shadow !== undefined) this.shadowed = this.pool.shadow.decide(this.r.ctx, this.r.facts, this.r.clientIp, this.pool.spec.hashKey, this.pool.backends, b);
     this.backend = b;
     this.attempts++;
     this.gotHeaders = false;
@@ -227,8 +230,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.gotHeaders = true;
     this.tHeaders = performance.now();
     this.status = statusCode;
-    const { headers, contentType, cache } = responseHeaders(rawHeaders);
+    const { headers, contentType, cache, contentLength } = responseHeaders(rawHeaders);
     this.cache = cache;
+    if (this.shadowed !== undefined) this.pool.shadow?.answered(this.shadowed, this.backend?.id ?? '', contentLength);
+    if (this.pool.misroute !== undefined) this.pool.misroute.answer(statusCode, contentType, this.r.route.name, this.backend?.id ?? '', this.r.facts.path, this.pool.spec.learnMime || this.r.snap.config.learnMime);
     // the snapshot this request started with, not one a reload swapped in since
     if (contentType !== undefined && (this.pool.spec.learnMime || this.r.snap.config.learnMime)) {
       this.host.learned.learn(this.r.facts.path, contentType);
@@ -371,6 +376,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   private lastId: string | undefined;
   private cache: string | undefined;
+  private shadowed: Shadowed | undefined;
 
   /** @internal the client's response closed (finished, or the client went away). */
   onClientClose(): void {

@@ -121,11 +121,12 @@ export function latin1(b: Buffer): string {
 }
 
 /** Response headers for the client from undici's raw Buffer array: hop-by-hop headers out. */
-export function responseHeaders(raw: readonly Buffer[]): { headers: string[]; contentType: string | undefined; cache: string | undefined } {
+export function responseHeaders(raw: readonly Buffer[]): { headers: string[]; contentType: string | undefined; cache: string | undefined; contentLength?: string | undefined } {
   // One pass: names are decoded once, values only for headers that are kept.
   const out: string[] = [];
   let contentType: string | undefined;
   let cache: string | undefined;
+  let contentLength: string | undefined;
   let extra: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = latin1(raw[i]!);
@@ -137,6 +138,7 @@ export function responseHeaders(raw: readonly Buffer[]): { headers: string[]; co
     const value = latin1(raw[i + 1]!);
     if (lower === 'content-type') contentType = value;
     else if (lower === 'x-cache') cache = value;
+    else if (lower === 'content-length') contentLength = value;
     out.push(name, value);
   }
   // rare: a Connection header naming further hop-by-hop headers (may come after them)
@@ -145,9 +147,9 @@ export function responseHeaders(raw: readonly Buffer[]): { headers: string[]; co
     for (let i = 0; i < out.length; i += 2) if (!extra.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
     if (contentType !== undefined && extra.has('content-type')) contentType = undefined;
     if (cache !== undefined && extra.has('x-cache')) cache = undefined;
-    return { headers: kept, contentType, cache };
+    return { headers: kept, contentType, cache, contentLength };
   }
-  return { headers: out, contentType, cache };
+  return { headers: out, contentType, cache, contentLength };
 }
 
 /** Client address from a trusted X-Forwarded-For: the rightmost address not itself trusted. */
