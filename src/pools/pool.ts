@@ -4,6 +4,7 @@ import { getScheduler } from '../schedulers/registry.js';
 import { seededRng } from '../schedulers/rng.js';
 import type { PickContext, Scheduler, SchedulerDef, SchedulerState } from '../schedulers/types.js';
 import { BackendState } from './backend.js';
+import { RecentKeys } from './recent.js';
 
 export class PoolRuntime {
   readonly name: string;
@@ -14,6 +15,8 @@ export class PoolRuntime {
   state: SchedulerState;
   /** Requests in flight across the pool. */
   inFlight = 0;
+  /** The last scheduler decisions' keys, for the reload preview (src/runtime/preview.ts). */
+  readonly recent = new RecentKeys();
 
   /** Requests waiting for admission (LARD's bound), oldest first. */
   readonly waiting: (() => void)[] = [];
