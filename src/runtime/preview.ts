@@ -36,7 +36,7 @@ export interface MovedKey {
   key: string;
   from: string | null;
   to: string | null;
-  /** Recent requests with this key that would move. */
+  /** Recent requests with this key that would make this move. */
   requests: number;
 }
 
@@ -191,24 +191,25 @@ function nextBackends(live: LivePool, spec: PoolSpec, now: number): BackendState
 }
 
 /**
- * Place each sample in turn; each placement stays in flight until as many later placements as
- * there are backends have been made, so load-aware schedulers spread the keys as under traffic.
+ * Place each sample in turn under the load it met: earlier placements complete, oldest first,
+ * until no more are in flight than the pool had when that request was decided. Load-aware
+ * schedulers (lc, chbl's bound, lard) then see the traffic's concurrency, not an idle pool.
  */
 function replay(
   sched: Scheduler<SchedulerState>, state: SchedulerState, backends: BackendState[],
   keys: readonly (string | undefined)[], samples: readonly RecentKey[], now: number,
 ): (string | null)[] {
-  const window = Math.max(1, backends.length);
+  for (const b of backends) b.active = 0;
   const inFlight: BackendState[] = [];
   let head = 0;
   const out: (string | null)[] = [];
   for (let i = 0; i < samples.length; i++) {
-    if (inFlight.length - head >= window) {
+    const s = samples[i]!;
+    while (inFlight.length - head > s.inFlight) {
       const b = inFlight[head++]!;
       b.active--;
       sched.onEnd?.(state, b, 1, true, now);
     }
-    const s = samples[i]!;
     const b = sched.pick({ key: keys[i], clientIp: s.clientIp, clientPort: s.clientPort, now }, backends, state) as BackendState | null;
     out.push(b === null ? null : b.id);
     if (b === null) continue;
@@ -233,9 +234,11 @@ function moves(samples: readonly RecentKey[], from: readonly (string | null)[], 
     distinct.add(k);
     if (from[i] === to[i]) continue;
     n++;
-    const m = moved.get(k);
+    // one row per key and move: a pool that does not hash sends one client's requests many ways
+    const id = `${k}\0${from[i]}\0${to[i]}`;
+    const m = moved.get(id);
     if (m) m.requests++;
-    else moved.set(k, { key: k, from: from[i] ?? null, to: to[i] ?? null, requests: 1 });
+    else moved.set(id, { key: k, from: from[i] ?? null, to: to[i] ?? null, requests: 1 });
   }
   const top = [...moved.values()].sort((a, b) => b.requests - a.requests || (a.key < b.key ? -1 : 1)).slice(0, TOP);
   return { sampled: samples.length, moved: n, share: samples.length === 0 ? null : n / samples.length, distinct: distinct.size, unkeyed, top };

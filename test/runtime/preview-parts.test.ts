@@ -17,15 +17,15 @@ describe('RecentKeys', () => {
   it('keeps the last N, oldest first, and never more', () => {
     const r = new RecentKeys(4);
     expect(r.list()).toEqual([]);
-    for (let i = 0; i < 3; i++) r.add(`k${i}`, '10.0.0.1', 1000 + i);
+    for (let i = 0; i < 3; i++) r.add(`k${i}`, '10.0.0.1', 1000 + i, 0);
     expect(r.list().map((s) => s.key)).toEqual(['k0', 'k1', 'k2']);
-    for (let i = 3; i < 11; i++) r.add(i % 2 ? undefined : `k${i}`, `10.0.0.${i}`, 1000 + i);
+    for (let i = 3; i < 11; i++) r.add(i % 2 ? undefined : `k${i}`, `10.0.0.${i}`, 1000 + i, i);
     expect(r.size).toBe(4);
     expect(r.list()).toEqual([
-      { key: undefined, clientIp: '10.0.0.7', clientPort: 1007 },
-      { key: 'k8', clientIp: '10.0.0.8', clientPort: 1008 },
-      { key: undefined, clientIp: '10.0.0.9', clientPort: 1009 },
-      { key: 'k10', clientIp: '10.0.0.10', clientPort: 1010 },
+      { key: undefined, clientIp: '10.0.0.7', clientPort: 1007, inFlight: 7 },
+      { key: 'k8', clientIp: '10.0.0.8', clientPort: 1008, inFlight: 8 },
+      { key: undefined, clientIp: '10.0.0.9', clientPort: 1009, inFlight: 9 },
+      { key: 'k10', clientIp: '10.0.0.10', clientPort: 1010, inFlight: 10 },
     ]);
   });
 });

@@ -43,15 +43,15 @@ async function pass(paths: readonly string[], headers: (i: number) => Record<str
   return out;
 }
 
-async function growFrom4To5(pool: Record<string, unknown>): Promise<{ preview: PoolPreview; actual: number }> {
+async function growFrom4To5(pool: Record<string, unknown>, keys = KEYS): Promise<{ preview: PoolPreview; actual: number }> {
   backends = await Promise.all(['b0', 'b1', 'b2', 'b3', 'b4'].map((n) => echoBackend(n)));
   tr = await startRouter(config(pool, 4));
-  const before = await pass(KEYS);
+  const before = await pass(keys);
   const next = parsed(config(pool, 5));
   const preview = dryRunConfig(tr.router.runtime, next).pools.find((p) => p.pool === 'web')!;
   tr.router.apply(next);
-  const after = await pass(KEYS);
-  const actual = before.filter((b, i) => b !== after[i]).length / KEYS.length;
+  const after = await pass(keys);
+  const actual = before.filter((b, i) => b !== after[i]).length / keys.length;
   return { preview, actual };
 }
 
@@ -77,6 +77,13 @@ describe('reload preview: keys that move', () => {
     expect(preview.keys.sampled).toBe(KEYS.length);
     expect(preview.keys.share!).toBeGreaterThan(0.6);
     console.log(`preview accuracy, wrr 4→5: predicted ${preview.keys.share!.toFixed(4)}, applied ${actual.toFixed(4)}`);
+    expect(Math.abs(preview.keys.share! - actual)).toBeLessThanOrEqual(0.05);
+  });
+
+  it.each(['chbl', 'lard', 'lblc'])('%s from 4 to 5 backends: the preview matches the applied reload', async (scheduler) => {
+    const { preview, actual } = await growFrom4To5({ scheduler }, KEYS.slice(0, 150));
+    console.log(`preview accuracy, ${scheduler} 4→5: predicted ${preview.keys.share!.toFixed(4)}, applied ${actual.toFixed(4)}`);
+    expect(preview.keys.sampled).toBe(150);
     expect(Math.abs(preview.keys.share! - actual)).toBeLessThanOrEqual(0.05);
   });
 
