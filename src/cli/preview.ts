@@ -23,6 +23,8 @@ export async function previewAgainst(raw: unknown, o: AdmOptions): Promise<DryRu
   return data;
 }
 
+/** Moved keys printed per pool (the API gives up to 10). */
+const TOP_SHOWN = 5;
 const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 const route = (r: RouteBrief): string => `${r.name} (#${r.position}) → ${r.pool}: ${r.match}`;
 
@@ -50,7 +52,7 @@ export function formatPreview(admin: string, a: DryRunAnswer): string {
     const k = q.keys;
     if (k.sampled > 0 || k.unkeyed > 0) {
       lines.push(`    keys: ${k.moved} of ${k.sampled} recent requests would move (${pct(k.share)}); ${k.distinct} distinct keys${k.unkeyed ? `; ${k.unkeyed} not replayed (the new scheduler hashes a key the pool did not record)` : ''}`);
-      for (const m of k.top) lines.push(`      ${m.key}  ${m.from ?? '(none)'} → ${m.to ?? '(none)'}  ×${m.requests}`);
+      for (const m of k.top.slice(0, TOP_SHOWN)) lines.push(`      ${m.key}  ${m.from ?? '(none)'} → ${m.to ?? '(none)'}  ×${m.requests}`);
     } else if (q.change !== 'added') lines.push('    keys: no recent requests to replay');
     if (q.pinned.entries > 0) {
       const by = q.pinned.byBackend.map((x) => `${x.backend}: ${x.entries}`).join(', ');

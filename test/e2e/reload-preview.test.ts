@@ -4,12 +4,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdmin, type Admin } from '../../src/admin/server.js';
 import { Router } from '../../src/router.js';
 import { echoBackend, type TestServer } from '../helpers.js';
+import { openBrowser, type Browser } from '../kit/browser.js';
 
 const TOKEN = 'e2e-preview-token-7';
 const SHOT = join(import.meta.dirname, '..', '..', 'docs', 'reload-preview.png');
@@ -18,9 +19,8 @@ const file = join(dir, 'routes.config.ts');
 let backends: TestServer[] = [];
 let router: Router;
 let admin: Admin;
-let ctx: BrowserContext;
+let browser: Browser | undefined;
 let page: Page;
-let profile: string;
 
 function configText(n: number): string {
   const urls = JSON.stringify(backends.slice(0, n).map((b) => b.url));
@@ -48,23 +48,15 @@ beforeAll(async () => {
   for (let i = 0; i < 300; i++) await (await fetch(`${base}/img/${i}.png`)).arrayBuffer();
   for (let i = 0; i < 40; i++) await (await fetch(`${base}/page/${i}`, { headers: { 'x-user': `u${i}` } })).arrayBuffer();
   admin = await startAdmin(router, { port: 0, token: TOKEN });
-  profile = mkdtempSync(join(tmpdir(), 'sy-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-  });
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  await page.route('**/*', (route) => (route.request().url().startsWith(admin.url) ? route.continue() : route.abort()));
+  browser = await openBrowser(admin.url, { width: 1440, height: 900 });
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await ctx?.close();
+  await browser?.close();
   await admin?.close();
   await router?.close(1000);
   await Promise.all(backends.map((b) => b.close()));
-  if (profile) rmSync(profile, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 
