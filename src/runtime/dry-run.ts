@@ -12,14 +12,7 @@ import type { Runtime } from './runtime.js';
 export type DryRun = { ok: true; preview: ReloadPreview } | { ok: false; problems: Problem[] };
 
 export function runningState(rt: Runtime, now = Date.now()): RunningState {
-  const pins = new Map<string, Map<string, number>>();
-  const all = rt.affinity.list({ limit: rt.affinity.stats().entries }, now);
-  for (const e of all) {
-    let m = pins.get(e.pool);
-    if (!m) pins.set(e.pool, (m = new Map()));
-    m.set(e.backend, (m.get(e.backend) ?? 0) + 1);
-  }
-  return { config: rt.current.config, pools: rt.pools, pins, now };
+  return { config: rt.current.config, pools: rt.pools, pins: rt.affinity.table.countByBackend(now), now };
 }
 
 /** Preview a validated config. */

@@ -2,6 +2,7 @@
 // JSON form for `check --against`, and GET /api/config's redaction.
 import { describe, expect, it } from 'vitest';
 import { configView } from '../../src/admin/config-view.js';
+import { AffinityTable } from '../../src/affinity/table.js';
 import { validate } from '../../src/config/validate.js';
 import { fromWire, toWire } from '../../src/config/wire.js';
 import { RecentKeys } from '../../src/pools/recent.js';
@@ -91,5 +92,20 @@ describe('configView', () => {
     for (const s of ['tok-secret', 'cookie-secret-0123456789', 'pw-secret']) expect(text).not.toContain(s);
     expect((v.affinity as { store: string }).store).toBe('redis://:(redacted)@127.0.0.1:6379/0');
     expect((v.routes as { match: { headers: { x: string } } }[])[0]!.match.headers.x).toBe('/a/');
+  });
+});
+
+describe('AffinityTable.countByBackend', () => {
+  it('counts live entries per pool and backend, without expired or forgotten ones', () => {
+    const t = new AffinityTable({ timeout: 10, maxEntries: 100, seed: 1 });
+    for (let i = 0; i < 5; i++) t.pin('a', 'client', `10.0.0.${i}`, i < 3 ? 'b1:80' : 'b2:80', 1000);
+    t.pin('a', 'header', 'u1', 'b2:80', 1000);
+    t.pin('b', 'cookie', 's1', 'b1:80', 1000);
+    t.pin('b', 'client', '10.0.0.9', 'b3:80', 0); // expires at 10 s
+    t.pin('b', 'client', '10.0.0.8', 'b4:80', 1000);
+    t.forgetBackend('b', 'b4:80', 1000);
+    const c = t.countByBackend(10_500);
+    expect([...c.get('a')!].sort()).toEqual([['b1:80', 3], ['b2:80', 3]]);
+    expect([...c.get('b')!]).toEqual([['b1:80', 1]]);
   });
 });
