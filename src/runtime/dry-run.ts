@@ -5,6 +5,7 @@ import type { Config } from '../config/normalized.js';
 import { loadOffThread } from '../config/off-thread.js';
 import { validate } from '../config/validate.js';
 import { poolHints } from '../pools/prebuild.js';
+import { withPrebuilt } from '../schedulers/prebuilt.js';
 import type { Problem } from '../schedulers/types.js';
 import { previewReload, type ReloadPreview, type RunningState } from './preview.js';
 import type { Runtime } from './runtime.js';
@@ -34,5 +35,6 @@ export async function dryRunFile(rt: Runtime): Promise<DryRun> {
   // read, never committed: the listeners keep their certificates
   const problems = rt.reloadStages.flatMap((s) => s.prepare(loaded.config).problems);
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, preview: dryRunConfig(rt, loaded.config) };
+  // the tables the worker built, as a reload would use them (src/schedulers/prebuilt.ts)
+  return { ok: true, preview: withPrebuilt(loaded.tables, () => dryRunConfig(rt, loaded.config)) };
 }
