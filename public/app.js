@@ -398,6 +398,61 @@ $('#reload').addEventListener('click', () => act('config reloaded', async () => 
   }
 }));
 
+// ---------- reload preview (docs/admin.md#reload-preview) ----------
+function previewRoutes(r) {
+  const line = (sign, x) => h('li', {}, h('code', {}, sign), ` ${x.name} (#${x.position}) → ${x.pool}: `, h('span', { class: 'match' }, x.match));
+  const items = [
+    ...r.added.map((x) => line('+', x)),
+    ...r.removed.map((x) => line('−', x)),
+    ...r.changed.map((c) => h('li', {}, h('code', {}, '~'), ` ${c.before.name === c.after.name ? c.after.name : `${c.before.name} → ${c.after.name}`} (#${c.before.position}${c.before.position === c.after.position ? '' : ` → #${c.after.position}`}): ${c.fields.join(', ')} → ${c.after.pool}: `, h('span', { class: 'match' }, c.after.match))),
+  ];
+  return h('div', {}, h('h3', {}, `Routes: ${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed, ${r.unchanged} unchanged`), items.length ? h('ul', { class: 'preview-list' }, items) : null);
+}
+
+function previewPools(list) {
+  const rows = list.map((p) => {
+    const b = p.backends;
+    const backends = [...b.added.map((id) => `+${id}`), ...b.removed.map((id) => `−${id}`), ...b.reweighted.map((w) => `${w.id} ${w.from}→${w.to}`)].join(' ');
+    const sched = p.scheduler.before === p.scheduler.after ? p.scheduler.after : `${p.scheduler.before ?? '–'} → ${p.scheduler.after ?? '–'}`;
+    const k = p.keys;
+    const top = k.top.slice(0, 5).map((m) => `${m.key} ${m.from ?? '–'} → ${m.to ?? '–'} ×${m.requests}`).join('\n');
+    return h('tr', { 'data-pool': p.pool },
+      h('td', {}, p.pool), h('td', {}, p.change, p.fields.length ? h('span', { class: 'muted' }, ` (${p.fields.join(', ')})`) : null),
+      h('td', {}, sched, p.change === 'changed' || p.change === 'unchanged' ? h('span', { class: 'muted' }, p.scheduler.stateKept ? ' state kept' : ' rebuilt') : null),
+      h('td', { class: 'match' }, backends || '–'),
+      h('td', { class: 'num moved' }, k.sampled ? `${fmt.pct(k.share)} of ${k.sampled}` : '–'),
+      h('td', { class: 'match' }, top || '–'),
+      h('td', { class: 'num pinned' }, p.pinned.entries ? `${p.pinned.leaving} of ${p.pinned.entries}` : '–'));
+  });
+  return h('table', { id: 'preview-pools' },
+    h('thead', {}, h('tr', {}, ['pool', 'change', 'scheduler', 'backends', 'keys moving', 'top moved keys', 'pins losing their backend'].map((t, i) => h('th', { class: i === 4 || i === 6 ? 'num' : undefined }, t)))),
+    h('tbody', {}, rows));
+}
+
+function showPreview(a) {
+  const panel = $('#preview');
+  const close = () => { panel.hidden = true; panel.replaceChildren(); };
+  const apply = h('button', { type: 'button', class: 'primary', id: 'preview-apply', onclick: () => act('config reloaded', async () => {
+    await api('POST', '/api/reload');
+    close();
+  }) }, 'Apply');
+  panel.replaceChildren(
+    h('h2', {}, 'Reload preview ', h('span', { class: 'muted' }, `against config v${a.configVersion}; nothing applied yet`)),
+    previewRoutes(a.preview.routes), previewPools(a.preview.pools),
+    h('p', { class: 'muted' }, 'Keys moving: the share of each pool\'s recent requests whose backend would change, replayed through the scheduler the reload leaves. Pinned clients stay on their backend while it stays.'),
+    h('div', { class: 'row' }, apply, h('button', { type: 'button', onclick: close }, 'Cancel')));
+  panel.hidden = false;
+}
+
+$('#preview-reload').addEventListener('click', async () => {
+  try {
+    showPreview(await api('POST', '/api/reload?dryRun=1'));
+  } catch (e) {
+    const probs = e.body && e.body.problems;
+    toast(probs && probs.length ? `the config has problems: ${probs.map((p) => `${p.path}: ${p.message}`).join('; ')}` : `preview failed: ${e.message}`, true);
+  }
+});
+
 async function loadHistory() {
   const s = await api('GET', '/api/stats');
   for (const c of charts.values()) for (const k of Object.keys(c.data)) c.data[k].length = 0;

@@ -6,6 +6,8 @@ import { Type } from '@sinclair/typebox';
 import { SwitchyardError } from '../errors.js';
 import type { Router } from '../router.js';
 import { affinityEntries, affinityFigures } from './affinity.js';
+import { dryRun, refuseReloadBody, registerConfigRoute, wantsDryRun } from './preview-routes.js';
+import { DryRunOut, DryRunQuery } from './preview-schema.js';
 import type { Metrics } from './metrics.js';
 import * as S from './schemas.js';
 import type { EventStream } from './sse.js';
@@ -120,11 +122,21 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     async (req) => ({ ...affinityFigures(router), list: affinityEntries(router, Math.min(100_000, Number(req.query.limit ?? 100)), req.query.pool) }),
   );
 
-  app.post('/api/reload', { schema: { response: { 200: S.ReloadOut, 409: S.ErrorBody, 422: S.ReloadOut, 401: S.ErrorBody } } }, async (_req, reply) => {
+  app.post<{ Querystring: Static<typeof DryRunQuery>; Body: unknown }>('/api/reload', {
+    bodyLimit: 8 << 20,
+    schema: { querystring: DryRunQuery, response: { 200: Type.Union([DryRunOut, S.ReloadOut]), 400: S.ErrorBody, 409: S.ErrorBody, 422: Type.Union([DryRunOut, S.ReloadOut]), 401: S.ErrorBody } },
+  }, async (req, reply) => {
+    if (wantsDryRun(req.query)) {
+      const d = await dryRun(router, req.body);
+      return reply.code(d.status).send(d.answer);
+    }
+    refuseReloadBody(req.body);
     if (!router.file) throw new SwitchyardError('SY_ERR_RELOAD_NO_FILE', 'this router was not started from a config file; nothing to reload');
     const r = await router.reload();
     return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, problems: r.problems });
   });
+
+  registerConfigRoute(app, router);
 
   app.get('/api/stats', async () => ({ latest: stats.latest ?? null, history: stats.history }));
 

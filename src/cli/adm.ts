@@ -49,7 +49,7 @@ export async function call<T>(o: AdmOptions, method: string, path: string, body?
       ? `the admin API at ${base} refused the token (401 Unauthorized); check --token or SWITCHYARD_ADMIN_TOKEN`
       : `the admin API at ${base} needs a token (401 Unauthorized); pass --token or set SWITCHYARD_ADMIN_TOKEN`);
   }
-  if (res.status >= 400 && !(res.status === 422 && path === '/api/reload')) {
+  if (res.status >= 400 && !(res.status === 422 && path.startsWith('/api/reload'))) {
     const body = data as { error?: string; code?: string; path?: string } | null;
     // the API's own code and key path when it sent them (src/admin/errors.ts)
     throw new SwitchyardError(isErrorCode(body?.code) ? body.code : 'SY_ERR_ADMIN_REFUSED', `${method} ${path}: ${res.status} ${body?.error ?? res.statusText}`, body?.path);

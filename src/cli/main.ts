@@ -7,6 +7,7 @@ import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
 import { addressClashes, boundSockets, certWarnings, configWarnings, describeConfig, listenerCerts } from './check.js';
 import { formatExplanation } from './explain.js';
+import { formatPreview, previewAgainst } from './preview.js';
 import { start } from './start.js';
 import { registerAdm } from './adm.js';
 import { registerSimulate } from './simulate.js';
@@ -46,8 +47,12 @@ program
   .command('check')
   .description('validate a config; print the route table and pools')
   .option('-c, --config <file>', 'config file', 'routes.config.ts')
-  .action(async (o: { config: string }) => {
-    const { config, problems } = validate(await importConfig(o.config));
+  .option('--against <url>', "preview a reload to this config on the router whose admin API is at <url>; nothing is applied")
+  .option('--token <token>', 'with --against: admin token (default: $SWITCHYARD_ADMIN_TOKEN, or $SWITCHYARD_TOKEN)')
+  .option('--json', 'with --against: print the preview as JSON', false)
+  .action(async (o: { config: string; against?: string; token?: string; json: boolean }) => {
+    const raw = await importConfig(o.config);
+    const { config, problems } = validate(raw);
     if (!config) throw new ConfigError(problems, o.config);
     // clashes that only show once host names are resolved (validation compares the strings)
     const clashes = addressClashes(await boundSockets(config));
@@ -55,6 +60,11 @@ program
     const tls = listenerCerts(config);
     if (clashes.length + tls.problems.length > 0) throw new ConfigError([...clashes, ...tls.problems], o.config);
     const warnings = [...configWarnings(config), ...certWarnings(tls.certs, Date.now())].map((w) => `warning: ${w}\n`).join('');
+    if (o.against !== undefined) {
+      const a = await previewAgainst(raw, { admin: o.against, token: o.token ?? process.env.SWITCHYARD_ADMIN_TOKEN ?? process.env.SWITCHYARD_TOKEN });
+      process.stdout.write(o.json ? `${JSON.stringify(a.preview, null, 2)}\n` : `${o.config}: OK\n${warnings}\n${formatPreview(o.against, a)}\n`);
+      return;
+    }
     process.stdout.write(`${o.config}: OK\n${warnings}\n${describeConfig(config, tls.certs)}\n`);
   });
 

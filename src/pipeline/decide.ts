@@ -57,6 +57,7 @@ export function decide(pool: PoolRuntime, ctx: PickContext, peek = false, aff?: 
 /** The pool's scheduler alone. */
 function schedule(pool: PoolRuntime, ctx: PickContext, peek: boolean): Decision {
   const backend = peek ? pool.peek(ctx) : pool.pick(ctx);
+  if (!peek && backend !== null) pool.recent.add(ctx.key, ctx.clientIp, ctx.clientPort, pool.inFlight);
   return {
     backend,
     reason: !peek ? '' : backend

@@ -7,6 +7,8 @@ import { BackendState } from './backend.js';
 import { syncMisroutes, type Misroutes } from './misroute.js';
 import { syncShadow, type Shadow } from './shadow.js';
 
+import { RecentKeys } from './recent.js';
+
 export class PoolRuntime {
   readonly name: string;
   spec: PoolSpec;
@@ -19,6 +21,8 @@ export class PoolRuntime {
   misroute: Misroutes | undefined;
   /** Requests in flight across the pool. */
   inFlight = 0;
+  /** The last scheduler decisions' keys, for the reload preview (src/runtime/preview.ts). */
+  readonly recent = new RecentKeys();
 
   /** Requests waiting for admission (LARD's bound), oldest first. */
   readonly waiting: (() => void)[] = [];
