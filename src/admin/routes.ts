@@ -123,10 +123,10 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   app.post('/api/reload', { schema: { response: { 200: S.ReloadOut, 409: S.ErrorBody, 422: S.ReloadOut, 401: S.ErrorBody } } }, async (_req, reply) => {
     if (!router.file) throw new SwitchyardError('SY_ERR_RELOAD_NO_FILE', 'this router was not started from a config file; nothing to reload');
     const r = await router.reload();
-    return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, problems: r.problems });
+    return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, kept: r.kept, problems: r.problems });
   });
 
-  app.get('/api/stats', async () => ({ latest: stats.latest ?? null, history: stats.history }));
+  app.get('/api/stats', async () => ({ latest: stats.latest ?? null, history: stats.history, workers: stats.workers() }));
 
   app.get('/api/events', (req, reply) => {
     reply.hijack();

@@ -9,6 +9,7 @@ export function backendView(router: Router, pool: PoolRuntime, b: BackendState, 
   const live = stats.latest?.pools[pool.name]?.backends[b.id];
   const tot = stats.backendTotals(pool.name, b.id);
   const h = router.health.status(pool.name, b.id);
+  const peer = stats.peerBackend(pool.name, b.id); // cluster mode: the other workers' figures
   return {
     id: b.id,
     url: b.url,
@@ -16,11 +17,11 @@ export function backendView(router: Router, pool: PoolRuntime, b: BackendState, 
     adminState: b.adminState,
     weight: b.weight,
     configWeight: b.configWeight,
-    active: b.active,
-    requests: b.requests,
+    active: b.active + peer.active,
+    requests: b.requests + peer.upstream.requests,
     errors: tot.errors,
-    failures: b.failures,
-    ejections: b.ejections,
+    failures: b.failures + peer.upstream.failures,
+    ejections: b.ejections + peer.upstream.ejections,
     healthy: b.healthy,
     keys: tot.keys,
     reason: b.reason,
