@@ -303,6 +303,11 @@ export class Stats {
       .sort((a, b) => a.worker - b.worker);
   }
 
+  /** The other workers' summed figures for one pool (zeros outside cluster mode). */
+  peerPool(pool: string): CellShare {
+    return this.peers.length ? sumCells(this.peers, pool).cell : emptyCell();
+  }
+
   /** Per (route, pool, backend) figures for /metrics: this worker's plus the others' (summed). */
   allRoutes(): readonly RouteShare[] {
     return this.peers.length ? sumRoutes([this.routes, ...this.peers.map((p) => p.routes)]) : this.routes;

@@ -47,7 +47,7 @@ export function poolView(router: Router, pool: PoolRuntime, stats: Stats): PoolO
     hashKey: hk,
     affinity: typeof s.affinity === 'string' ? s.affinity : `header:${s.affinity.header}`,
     params: s.rawParams,
-    inFlight: pool.inFlight,
+    inFlight: pool.inFlight + stats.peerPool(pool.name).active,
     backends: pool.backends.filter((b) => !b.removing).map((b) => backendView(router, pool, b, stats)),
   };
 }
