@@ -24,7 +24,7 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
     labelNames: ['route', 'pool', 'backend', 'code'], registers: [registry],
     collect() {
       this.reset();
-      for (const rc of stats.routes) {
+      for (const rc of stats.allRoutes()) {
         rc.classes.forEach((n, i) => {
           if (n > 0) this.inc({ route: rc.route, pool: rc.pool, backend: rc.backend, code: CLASSES[i]! }, n);
         });
@@ -36,7 +36,7 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
     labelNames: ['pool', 'backend'], registers: [registry],
     collect() {
       this.reset();
-      for (const { p, b } of backends()) this.set({ pool: p.name, backend: b.id }, b.active);
+      for (const { p, b } of backends()) this.set({ pool: p.name, backend: b.id }, b.active + stats.peerBackend(p.name, b.id).active);
     },
   });
   new client.Gauge({
@@ -76,7 +76,7 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
     labelNames: ['pool', 'backend'], registers: [registry],
     collect() {
       this.reset();
-      for (const { p, b } of backends()) this.inc({ pool: p.name, backend: b.id }, b.ejections);
+      for (const { p, b } of backends()) this.inc({ pool: p.name, backend: b.id }, b.ejections + stats.peerBackend(p.name, b.id).upstream.ejections);
     },
   });
   new client.Counter({
@@ -146,7 +146,7 @@ const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n'
 function latencyHistogram(stats: Stats): string {
   const name = 'switchyard_request_duration_seconds';
   const out = [`# HELP ${name} Request latency (first byte in to last byte out) by route, pool and backend`, `# TYPE ${name} histogram`];
-  for (const rc of stats.routes) {
+  for (const rc of stats.allRoutes()) {
     const l = `route="${esc(rc.route)}",pool="${esc(rc.pool)}",backend="${esc(rc.backend)}"`;
     let cum = 0;
     LATENCY_BUCKETS_MS.forEach((ms, i) => {

@@ -133,12 +133,12 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     refuseReloadBody(req.body);
     if (!router.file) throw new SwitchyardError('SY_ERR_RELOAD_NO_FILE', 'this router was not started from a config file; nothing to reload');
     const r = await router.reload();
-    return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, problems: r.problems });
+    return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, kept: r.kept, problems: r.problems });
   });
 
   registerConfigRoute(app, router);
 
-  app.get('/api/stats', async () => ({ latest: stats.latest ?? null, history: stats.history }));
+  app.get('/api/stats', async () => ({ latest: stats.latest ?? null, history: stats.history, workers: stats.workers() }));
 
   app.get('/api/events', (req, reply) => {
     reply.hijack();

@@ -141,6 +141,8 @@ export const ReloadOut = Type.Object({
   ok: Type.Boolean(),
   configVersion: Type.Integer(),
   changes: Type.Array(Type.String()),
+  /** Runtime changes the reload kept (docs/admin.md#runtime-changes-and-reloads). */
+  kept: Type.Array(Type.String()),
   problems: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
 });
 

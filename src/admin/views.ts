@@ -10,6 +10,7 @@ export function backendView(router: Router, pool: PoolRuntime, b: BackendState, 
   const live = stats.latest?.pools[pool.name]?.backends[b.id];
   const tot = stats.backendTotals(pool.name, b.id);
   const h = router.health.status(pool.name, b.id);
+  const peer = stats.peerBackend(pool.name, b.id); // cluster mode: the other workers' figures
   return {
     id: b.id,
     url: b.url,
@@ -17,11 +18,11 @@ export function backendView(router: Router, pool: PoolRuntime, b: BackendState, 
     adminState: b.adminState,
     weight: b.weight,
     configWeight: b.configWeight,
-    active: b.active,
-    requests: b.requests,
+    active: b.active + peer.active,
+    requests: b.requests + peer.upstream.requests,
     errors: tot.errors,
-    failures: b.failures,
-    ejections: b.ejections,
+    failures: b.failures + peer.upstream.failures,
+    ejections: b.ejections + peer.upstream.ejections,
     healthy: b.healthy,
     keys: tot.keys,
     reason: b.reason,
@@ -47,7 +48,7 @@ export function poolView(router: Router, pool: PoolRuntime, stats: Stats): PoolO
     hashKey: hk,
     affinity: typeof s.affinity === 'string' ? s.affinity : `header:${s.affinity.header}`,
     params: s.rawParams,
-    inFlight: pool.inFlight,
+    inFlight: pool.inFlight + stats.peerPool(pool.name).active,
     backends: pool.backends.filter((b) => !b.removing).map((b) => backendView(router, pool, b, stats)),
     ...watchView(pool),
   };

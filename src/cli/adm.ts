@@ -108,6 +108,8 @@ function intArg(name: string): (v: string) => number {
 }
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
+/** The runtime changes a reload kept (docs/admin.md#runtime-changes-and-reloads). */
+const keptLines = (kept: string[] | undefined): string => (kept?.length ? `\nkept ${kept.length} runtime change(s):\n${kept.map((k) => `  ${k}`).join('\n')}` : '');
 const backendPath = (pool: string, id: string): string => `/api/pools/${encodeURIComponent(pool)}/backends/${encodeURIComponent(id)}`;
 
 export function registerAdm(program: Command): void {
@@ -199,11 +201,11 @@ export function registerAdm(program: Command): void {
     .description('re-read the config file; a config with problems is rejected and the running one stays')
     .action(async (_o: unknown, cmd: Command) => {
       const ao = opts(cmd);
-      const { status, data } = await call<{ ok: boolean; configVersion: number; changes: string[]; problems: { path: string; message: string }[] }>(ao, 'POST', '/api/reload');
+      const { status, data } = await call<{ ok: boolean; configVersion: number; changes: string[]; kept?: string[]; problems: { path: string; message: string }[] }>(ao, 'POST', '/api/reload');
       if (status === 422 || !data.ok) {
         if (ao.json) out(JSON.stringify(data, null, 2));
         throw new SwitchyardError('SY_ERR_CONFIG_INVALID', `reload rejected; the running config stays:\n${data.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
       }
-      show(ao, data, `reloaded: config v${data.configVersion}, ${data.changes.length} change(s)${data.changes.length ? '\n' + data.changes.map((c) => `  ${c}`).join('\n') : ''}`);
+      show(ao, data, `reloaded: config v${data.configVersion}, ${data.changes.length} change(s)${data.changes.length ? '\n' + data.changes.map((c) => `  ${c}`).join('\n') : ''}${keptLines(data.kept)}`);
     });
 }

@@ -12,7 +12,8 @@ import { ConfigError, SwitchyardError } from '../errors.js';
 import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
-import { applyRelayedChanges, relayChanges } from './cluster-control.js';
+import { applyRelayedChanges, relayChanges, replayHeld } from './cluster-control.js';
+import { shareStats } from './cluster-stats.js';
 
 export interface Running {
   router: Router;
@@ -109,12 +110,15 @@ async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolea
   const adminHere = !cluster.isWorker || process.env.SWITCHYARD_ADMIN === '1';
   try {
     if (opts.demo && process.env.SWITCHYARD_NO_DEMO !== '1') await startDemo(config, demo);
-    addrs = await router.listen();
     if (cluster.isWorker) {
+      // the primary's held runtime changes first, so this worker takes traffic with them applied
+      await replayHeld(router);
       if (adminHere) relayChanges(router);
       else applyRelayedChanges(router);
     }
+    addrs = await router.listen();
     admin = config.admin === false || !adminHere ? undefined : await startAdmin(router, config.admin);
+    if (cluster.isWorker) shareStats(router, admin?.stats);
   } catch (e) {
     // anything that cannot bind: close all that did (listeners, tcp services, health timers, demo)
     await router.close(0);
@@ -158,6 +162,6 @@ async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolea
     if (traffic) lines.push('  a light demo load (4 req/s) keeps the dashboard moving; --no-traffic turns it off');
   }
   if (!cluster.isWorker) process.stdout.write(lines.join('\n') + '\n');
-  else if (admin) process.stdout.write(`switchyard: worker ${cluster.worker?.id ?? '?'} serves the admin API and dashboard at ${admin.url}/ (its figures are this worker's; changes reach every worker)\n`);
+  else if (admin) process.stdout.write(`switchyard: worker ${cluster.worker?.id ?? '?'} serves the admin API and dashboard at ${admin.url}/ (figures add up every worker's; changes reach every worker)\n`);
   return { router, demo, stop };
 }

@@ -26,6 +26,8 @@ export interface ReloadResult {
   ok: boolean;
   problems: { path: string; message: string }[];
   changes: string[];
+  /** Runtime changes the reload left in place (src/pools/reconcile.ts). */
+  kept: string[];
   files: string[];
 }
 
@@ -102,9 +104,13 @@ export class Runtime {
     void this.upstreams.retain(new Set([...this.pools.values()].flatMap((p) => p.backends.map((b) => b.url))));
   }
 
+  /** Runtime changes the last apply() kept. */
+  kept: string[] = [];
+
   /** Swap in a validated config. Unchanged pools keep their backends' state. */
   apply(config: Config, file = this.file ?? '(inline)'): string[] {
-    const changes = reconcilePools(this.pools, config, this.events, Date.now());
+    this.kept = [];
+    const changes = reconcilePools(this.pools, config, this.events, Date.now(), this.kept);
     this.affinity.configure(config.affinity);
     void this.tcp.reconcile(config.tcp);
     this.current = compile(config, this.current.version + 1);
@@ -125,7 +131,7 @@ export class Runtime {
 
   /** Import, validation and large tables happen in a worker (src/config/off-thread.ts); only the swap runs here. */
   private async reloadNow(): Promise<ReloadResult> {
-    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [], files: [] };
+    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [], kept: [], files: [] };
     const loaded = await loadOffThread(this.file, poolHints(this.pools));
     let problems = loaded.ok ? [] : loaded.problems;
     if (loaded.ok) {
@@ -137,14 +143,14 @@ export class Runtime {
         const changes = withPrebuilt(loaded.tables, () => this.apply(loaded.config, this.file));
         for (const s of staged) s.commit();
         this.log.info({ changes }, 'config reloaded');
-        return { ok: true, problems: [], changes, files: loaded.files };
+        return { ok: true, problems: [], changes, kept: this.kept, files: loaded.files };
       } catch (e) {
         problems = e instanceof ConfigError ? [...e.problems] : [{ path: '(file)', message: (e as Error).message }];
       }
     }
     this.events.emit('config.rejected', { file: this.file, problems });
     this.log.error({ problems }, 'config reload rejected; keeping the running config');
-    return { ok: false, problems, changes: [], files: loaded.files };
+    return { ok: false, problems, changes: [], kept: [], files: loaded.files };
   }
 
   /** Resolves when no pool has a request in flight. */
