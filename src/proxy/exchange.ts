@@ -80,6 +80,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** Armed when the backend has no free upstream connection: the wait counts against the pool timeout. */
   private deadline: NodeJS.Timeout | undefined;
   private connected = false;
+  /** Body bytes in (from the client) and out (to it), for the access record. */
+  private readonly bytes = { in: 0, out: 0 };
 
   constructor(
     private readonly host: ProxyHost,
@@ -200,7 +202,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private body(): AsyncGenerator<Buffer> {
-    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize);
+    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize, this.bytes);
     return this.h2 ? this.streamBody(b) : b;
   }
 
@@ -255,6 +257,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.head !== undefined) this.writeHead();
+    this.bytes.out += chunk.length;
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', this.resumeFn!);
     return ok;
@@ -365,6 +368,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       attempts: this.attempts,
       error: this.error,
       cache: this.cache,
+      bytesIn: this.bytes.in, bytesOut: this.bytes.out, upstreamMs: this.tHeaders > 0 ? this.tHeaders - this.t0 : undefined,
+      userAgent: this.req.headers['user-agent'], referer: this.req.headers.referer,
     };
     this.host.requestDone(rec);
   }
