@@ -13,6 +13,7 @@ import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
 import { applyRelayedChanges, relayChanges } from './cluster-control.js';
+import { configWarnings } from './check.js';
 
 export interface Running {
   router: Router;
@@ -150,7 +151,7 @@ async function startLoaded(file: string, opts: StartOptions, httpsOff: string | 
     await router.close();
     await Promise.all(demo.map((d) => d.close()));
   };
-  const lines = [`switchyard: routing on ${urls.join(', ')} (config ${file})`];
+  const lines = [`switchyard: routing on ${urls.join(', ')} (config ${file})`, ...configWarnings(config).map((w) => `  warning: ${w}`)];
   for (const t of router.tcp.list()) {
     if (t.address) lines.push(`  tcp service ${t.name}: ${t.address.address}:${t.address.port} -> pool ${t.pool}${t.acceptProxy ? ' (expects a PROXY header)' : ''}`);
   }

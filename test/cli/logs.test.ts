@@ -16,14 +16,14 @@ beforeAll(async () => {
 });
 afterAll(() => backend.close());
 
-async function config(name: string, log: Record<string, unknown>, backendUrl = backend.url): Promise<{ file: string; port: number }> {
+async function config(name: string, log: Record<string, unknown>, backendUrl = backend.url, extraPools = ''): Promise<{ file: string; port: number }> {
   const port = await refusedPort();
   const file = join(dir, `${name}.config.ts`);
   writeFileSync(file, `export default {
   listen: { host: '127.0.0.1', port: ${port} },
   admin: false,
   log: ${JSON.stringify(log)},
-  pools: { web: { scheduler: 'rr', backends: ['${backendUrl}'] } },
+  pools: { web: { scheduler: 'rr', backends: ['${backendUrl}'] }${extraPools} },
   routes: [{ name: 'all', pool: 'web' }],
 };\n`);
   return { file, port };
@@ -61,10 +61,13 @@ describe('log.format json (the default off a terminal)', () => {
     }
   });
 
-  it('a rejected reload is reported once, on stderr, and nothing reaches stdout', async () => {
-    const { file } = await config('reload', { format: 'json' });
+  it('a config warning and a rejected reload are reported once each, on stderr, and nothing reaches stdout', async () => {
+    const insecure = ", insecure: { backends: ['https://127.0.0.1:1'], tls: { rejectUnauthorized: false } }";
+    const { file } = await config('reload', { format: 'json' }, backend.url, insecure);
     const router = await startCli(['-c', file]);
     try {
+      const warnings = lines(router.err).filter((l) => l.includes('rejectUnauthorized'));
+      expect(warnings).toEqual([expect.stringMatching(/^ {2}warning: pools\.insecure\.tls\.rejectUnauthorized: false accepts any certificate/)]);
       writeFileSync(file, `export default { pools: { web: { scheduler: 'nope', backends: ['${backend.url}'] } }, routes: [{ pool: 'web' }] };\n`);
       await until(() => router.err.includes('reload rejected'), 10_000, 'the reload rejection');
       // the watcher's debounce and any second report have had time to show
