@@ -369,7 +369,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       error: this.error,
       cache: this.cache,
       bytesIn: this.bytes.in, bytesOut: this.bytes.out, upstreamMs: this.tHeaders > 0 ? this.tHeaders - this.t0 : undefined,
-      userAgent: this.req.headers['user-agent'], referer: this.req.headers.referer,
+      userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
     };
     this.host.requestDone(rec);
   }
