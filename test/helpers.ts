@@ -7,6 +7,7 @@ export {
 } from './kit/backends.js';
 export { raw, rawExchange, rawRequest, statuses, whoAnswers, type Raw, type RawAnswer, type RawRequest } from './kit/raw.js';
 export { startRouter, type RouterOptions, type TestRouter } from './kit/router.js';
+export { CLI, runCli, startCli, type CliChild, type CliRun } from './kit/cli.js';
 export { nextEvent, recordEvents, sleep, until, type RecordedEvent } from './kit/wait.js';
 export { openBrowser, type Browser } from './kit/browser.js';
 export { httpsBackend, makeCerts, type HttpsBackend, type TestCerts } from './kit/upstream-tls.js';

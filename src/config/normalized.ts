@@ -175,7 +175,8 @@ export interface Config {
   affinity: AffinitySettings;
   learnMime: boolean;
   workers: number;
-  log: { level: string; access: boolean };
+  /** `format` unset: pretty on a terminal, JSON otherwise (src/log/access.ts). */
+  log: { level: string; access: boolean; format?: 'pretty' | 'json' | 'combined' };
   pools: Record<string, Pool>;
   routes: Route[];
   tcp: TcpService[];

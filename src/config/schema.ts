@@ -210,7 +210,8 @@ export const TcpServiceSchema = Type.Object({
 export const LogSchema = Type.Object({
   level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'log level'),
   access: bool(true, 'write an access record per request'),
-}, { default: {}, errorMessage: 'must be an object like { level: "info", access: true }', description: 'logging' });
+  format: oneOf(['pretty', 'json', 'combined'], undefined, "access records on stdout: 'pretty' (default on a terminal), 'json' (default otherwise) or 'combined' (NCSA); other messages go to stderr"),
+}, { default: {}, errorMessage: 'must be an object like { level: "info", access: true, format: "json" }', description: 'logging' });
 
 export const ConfigSchema = Type.Object({
   listen: Type.Optional(Type.Union([ListenSchema, Type.Array(ListenSchema, { minItems: 1 })], {

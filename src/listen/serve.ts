@@ -75,6 +75,6 @@ export function logRefusal(host: HttpHost, req: { readonly method?: string | und
   if (r.facts === undefined) return;
   host.requestDone({
     method: req.method!, path: r.facts.path, status: r.status, route: r.route?.name, pool: r.route?.pool, backend: undefined,
-    clientIp: r.clientIp!, ms: 0, attempts: 0, error: r.code,
+    clientIp: r.clientIp!, ms: 0, attempts: 0, error: r.code, userAgent: r.facts.headers['user-agent'], referer: r.facts.headers.referer,
   });
 }

@@ -81,6 +81,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** Armed when the backend has no free upstream connection: the wait counts against the pool timeout. */
   private deadline: NodeJS.Timeout | undefined;
   private connected = false;
+  /** Body bytes in (from the client) and out (to it), for the access record. */
+  private readonly bytes = { in: 0, out: 0 };
 
   constructor(
     private readonly host: ProxyHost,
@@ -203,7 +205,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private body(): AsyncGenerator<Buffer> {
-    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize);
+    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize, this.bytes);
     return this.h2 ? this.streamBody(b) : b;
   }
 
@@ -260,6 +262,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.head !== undefined) this.writeHead();
+    this.bytes.out += chunk.length;
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', this.resumeFn!);
     return ok;
@@ -370,6 +373,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       attempts: this.attempts,
       error: this.error,
       cache: this.cache,
+      bytesIn: this.bytes.in, bytesOut: this.bytes.out, upstreamMs: this.tHeaders > 0 ? this.tHeaders - this.t0 : undefined,
+      userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
     };
     this.host.requestDone(rec);
   }

@@ -266,6 +266,7 @@ export class UpgradeExchange {
       method: this.req.method!, path: this.r.facts.path, status: this.status, route: this.r.route.name,
       pool: this.pool.name, backend: this.lastId, clientIp: this.r.clientIp,
       ms: performance.now() - this.started, attempts: this.attempts, error: this.error,
+      userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
     });
   }
 }

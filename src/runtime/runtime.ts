@@ -2,12 +2,13 @@
 // health, upstream connections, TCP services, observers — and apply / reload / close of it.
 // Listeners (src/listen/) and front ends read it through narrow host interfaces.
 import cluster from 'node:cluster';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { AffinityCore } from '../affinity/core.js';
 import type { Config } from '../config/normalized.js';
 import { loadOffThread } from '../config/off-thread.js';
 import { ConfigError } from '../errors.js';
 import { EventBus } from '../events.js';
+import { openLogs, type Logs } from '../log/logs.js';
 import { HealthManager } from '../health/manager.js';
 import { LearnedMime } from '../match/mime.js';
 import type { BackendState } from '../pools/backend.js';
@@ -39,7 +40,10 @@ export interface ReloadStage {
 export interface RuntimeOptions {
   /** Config file, for reload. */
   file?: string;
+  /** Events and access records both go here (as JSON objects) instead of stderr and stdout. */
   logger?: Logger;
+  /** Access records with this User-Agent are not logged (`start --demo`'s own load). */
+  quietAgent?: string;
 }
 
 export class Runtime {
@@ -53,6 +57,7 @@ export class Runtime {
   /** Runtime changes: add, remove, re-weight, drain, disable, enable. */
   readonly control = new PoolControl(this.pools, this.events);
   readonly log: Logger;
+  private readonly logs: Logs;
   readonly file: string | undefined;
   closing = false;
   /** Observers of finished requests (access log, metrics, stats). */
@@ -72,7 +77,8 @@ export class Runtime {
 
   constructor(config: Config, opts: RuntimeOptions = {}) {
     this.file = opts.file;
-    this.log = opts.logger ?? pino({ level: config.log.level }, pino.destination({ sync: false }));
+    this.logs = openLogs(config.log, opts);
+    this.log = this.logs.events;
     this.current = compile(config, 1);
     this.affinity = new AffinityCore(config.affinity, this.log, { consistent: cluster.isWorker });
     this.events.on('backend.removed', (e) => {
@@ -83,10 +89,7 @@ export class Runtime {
     this.control.pinned = (pool, backend) => this.affinity.table.liveConnections(pool, backend);
     const now = Date.now();
     for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
-    if (config.log.access) {
-      const log = this.log;
-      this.requestObservers.push((r) => log.info(r, 'request'));
-    }
+    if (this.logs.access) this.requestObservers.push(this.logs.access);
   }
 
   requestDone(r: AccessRecord): void {
@@ -142,14 +145,14 @@ export class Runtime {
         if (staging.length > 0) throw new ConfigError(staging, this.file);
         const changes = withPrebuilt(loaded.tables, () => this.apply(loaded.config, this.file));
         for (const s of staged) s.commit();
-        this.log.info({ changes }, 'config reloaded');
+        this.log.info({ changes }, `config reloaded (${changes.length} change${changes.length === 1 ? '' : 's'})`);
         return { ok: true, problems: [], changes, kept: this.kept, files: loaded.files };
       } catch (e) {
         problems = e instanceof ConfigError ? [...e.problems] : [{ path: '(file)', message: (e as Error).message }];
       }
     }
     this.events.emit('config.rejected', { file: this.file, problems });
-    this.log.error({ problems }, 'config reload rejected; keeping the running config');
+    this.log.error(`config reload rejected, keeping the running config: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     return { ok: false, problems, changes: [], kept: [], files: loaded.files };
   }
 
@@ -163,6 +166,7 @@ export class Runtime {
     await this.upstreams.destroy();
     await this.proxied.destroy();
     await this.affinity.close();
+    this.logs.flush();
     this.log.flush?.();
   }
 }
