@@ -8,4 +8,5 @@ export {
 export { raw, rawExchange, rawRequest, statuses, whoAnswers, type Raw, type RawAnswer, type RawRequest } from './kit/raw.js';
 export { startRouter, type RouterOptions, type TestRouter } from './kit/router.js';
 export { nextEvent, recordEvents, sleep, until, type RecordedEvent } from './kit/wait.js';
+export { steadyLoad, type LoadRec } from './kit/load.js';
 export { httpsBackend, makeCerts, type HttpsBackend, type TestCerts } from './kit/upstream-tls.js';

@@ -68,6 +68,8 @@ export const HealthOut = Type.Object({
 export const BackendOut = Type.Object({
   id: Type.String(),
   url: Type.String(),
+  /** Takes work only while no primary backend of the pool is available. */
+  backup: Type.Boolean(),
   state: Type.String(),
   adminState: Type.String(),
   weight: Type.Integer(),
@@ -95,6 +97,12 @@ export const PoolOut = Type.Object({
   affinity: Type.String(),
   params: Type.Record(Type.String(), Type.Unknown()),
   inFlight: Type.Integer(),
+  /** Which backends take new work now: 'primary', 'backup' (no primary available) or 'none'. */
+  serving: Type.Union([Type.Literal('primary'), Type.Literal('backup'), Type.Literal('none')]),
+  /** The pool that takes the requests while this one has no available backend. */
+  fallback: Nullable(Type.String()),
+  /** The answer in place of the plain 503 when nothing is available. */
+  sorry: Nullable(Type.Object({ status: Type.Integer(), contentType: Type.String(), body: Type.String() })),
   backends: Type.Array(BackendOut),
 });
 export type PoolOut = Static<typeof PoolOut>;

@@ -9,6 +9,15 @@ export interface Backend {
   host: string;
   port: number;
   weight: number;
+  /** Takes work only while no primary backend of the pool is available (src/pools/backup.ts). */
+  backup?: boolean | undefined;
+}
+
+/** `pools.<name>.sorry` (src/proxy/sorry.ts). */
+export interface Sorry {
+  status: number;
+  body: string;
+  contentType: string;
 }
 
 export type HashKeySpec =
@@ -74,6 +83,9 @@ export interface Pool {
   sendProxy: 'v1' | 'v2' | undefined;
   /** Settings for the pool's https: backends; undefined when the key is absent (then: system store, verified). */
   tls: UpstreamTls | undefined;
+  /** The pool that takes this one's requests while it has no available backend (src/pools/fallback.ts). */
+  fallback: string | undefined;
+  sorry: Sorry | undefined;
   backends: Backend[];
 }
 

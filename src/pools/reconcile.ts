@@ -33,6 +33,7 @@ export function reconcilePools(pools: Map<string, PoolRuntime>, next: Config, ev
           events.emit('backend.weight', { pool: spec.name, backend: nb.id, from: existing.configWeight, to: nb.weight, reason: 'config reload' });
           existing.configWeight = nb.weight;
         }
+        existing.backup = nb.backup === true;
         list.push(existing);
         byId.delete(nb.id);
       } else {

@@ -17,4 +17,6 @@ export interface AccessRecord {
   error: ErrorCode | undefined;
   /** The backend's X-Cache header (HIT / MISS …), when it sent one. */
   cache?: string | undefined;
+  /** The route's pool, when it had no available backend and its fallback pool (`pool`) served. */
+  fallbackFrom?: string | undefined;
 }
