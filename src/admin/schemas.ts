@@ -23,7 +23,7 @@ const Weight = Type.Integer({ minimum: 0, maximum: 65535 });
 export const AdminStateSchema = Type.Union([Type.Literal('active'), Type.Literal('drain'), Type.Literal('disabled')]);
 
 export const AddBackendBody = Type.Object(
-  { url: Type.String({ minLength: 1, maxLength: 2048 }), weight: Type.Optional(Weight) },
+  { url: Type.String({ minLength: 1, maxLength: 2048 }), weight: Type.Optional(Weight), backup: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
 export type AddBackendBody = Static<typeof AddBackendBody>;

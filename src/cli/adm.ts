@@ -150,10 +150,11 @@ export function registerAdm(program: Command): void {
     .argument('<pool>', 'pool name')
     .argument('<url>', 'backend URL, e.g. http://127.0.0.1:9103')
     .option('-w, --weight <n>', 'weight', intArg('--weight'), 1)
-    .action(async (pool: string, url: string, o: { weight: number }, cmd: Command) => {
+    .option('--backup', 'a backup backend: takes work only while no primary of the pool is available')
+    .action(async (pool: string, url: string, o: { weight: number; backup?: boolean }, cmd: Command) => {
       const ao = opts(cmd);
-      const { data } = await call<BackendOut>(ao, 'POST', `/api/pools/${encodeURIComponent(pool)}/backends`, { url, weight: o.weight });
-      show(ao, data, `${pool}: added ${data.id} (${data.url}) weight ${data.configWeight}, ${data.state}`);
+      const { data } = await call<BackendOut>(ao, 'POST', `/api/pools/${encodeURIComponent(pool)}/backends`, { url, weight: o.weight, ...(o.backup ? { backup: true } : {}) });
+      show(ao, data, `${pool}: added ${data.id} (${data.url}) weight ${data.configWeight}${data.backup ? ' backup' : ''}, ${data.state}`);
     });
 
   adm

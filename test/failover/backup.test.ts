@@ -7,7 +7,7 @@ import type { PoolOut } from '../../src/admin/schemas.js';
 import { formatList } from '../../src/cli/adm.js';
 import { validate } from '../../src/config/validate.js';
 import type { AccessRecord } from '../../src/proxy/records.js';
-import { nextEvent, refusedPort, startRouter, switchBackend, type SwitchBackend, type TestRouter } from '../helpers.js';
+import { nextEvent, refusedPort, startRouter, switchBackend, tcpEchoBackend, whoAnswers, type SwitchBackend, type TestRouter } from '../helpers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -150,5 +150,28 @@ describe('backup backends', () => {
     expect(text).toMatch(/HTTP web +rr +fallback spare sorry 200 SERVING-BACKUPS\n/);
     expect(text).toContain(`  -> ${`${id(B!)} backup`.padEnd(28)} active`);
     expect(text).toContain(`  -> ${id(P!).padEnd(28)} disabled`);
+    // a backup added at run time takes no work while a primary serves
+    tr.router.control.setState('web', id(P!), 'active');
+    const [B2] = await backends('B2');
+    const added = await fetch(`${admin.url}/api/pools/web/backends`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: B2!.url, backup: true }) });
+    expect(added.status).toBe(201);
+    expect(((await added.json()) as { backup: boolean }).backup).toBe(true);
+    expect(set(await who(tr.url, 4))).toEqual(['P']);
+    expect(B2!.hits).toBe(0);
+  });
+
+  it('work for raw TCP services as well', async () => {
+    const [P, B] = [await tcpEchoBackend('P'), await tcpEchoBackend('B')];
+    cleanup.push(async () => { await P.close(); await B.close(); });
+    const tr = await router({
+      pools: { pg: { scheduler: 'rr', backends: [`tcp://127.0.0.1:${P.port}`, { url: `tcp://127.0.0.1:${B.port}`, backup: true }] } },
+      tcp: [{ listen: { host: '127.0.0.1', port: 0 }, pool: 'pg' }],
+    });
+    const port = tr.tcpPort();
+    expect([await whoAnswers(port), await whoAnswers(port)]).toEqual(['P', 'P']);
+    tr.router.control.setState('pg', `127.0.0.1:${P.port}`, 'disabled');
+    expect([await whoAnswers(port), await whoAnswers(port)]).toEqual(['B', 'B']);
+    tr.router.control.setState('pg', `127.0.0.1:${P.port}`, 'active');
+    expect(await whoAnswers(port)).toBe('P');
   });
 });

@@ -4,6 +4,7 @@
 // for plain requests and for upgrades alike.
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatExplanation } from '../../src/cli/explain.js';
+import { h2req, h2session } from '../listen/h2-client.js';
 import type { AccessRecord } from '../../src/proxy/records.js';
 import { rawExchange, rawRequest, startRouter, switchBackend, type SwitchBackend, type TestRouter } from '../helpers.js';
 
@@ -100,5 +101,21 @@ describe('the sorry answer', () => {
     tr2.router.control.setState('lone', id(b2.T!), 'disabled');
     const p = await get(tr2);
     expect(p).toMatchObject({ status: 503, body: '503 no backend available in pool\n', headers: { 'retry-after': '5', 'x-switchyard-error': 'SY_ERR_NO_BACKEND' } });
+  });
+
+  it('answers HTTP/2 streams too (h2c)', async () => {
+    const b = await switchBackend('W');
+    cleanup.push(() => b.close());
+    const tr = await startRouter({
+      listen: { host: '127.0.0.1', port: 0, http2: true },
+      pools: { web: { scheduler: 'rr', backends: [b.url], sorry: { status: 503, body: '{"error":"maintenance"}', contentType: 'application/json' } } },
+      routes: [{ pool: 'web' }],
+    });
+    cleanup.push(() => tr.close());
+    tr.router.control.setState('web', id(b), 'disabled');
+    const s = await h2session(tr.port);
+    cleanup.push(async () => void s.close());
+    const got = await h2req(s, { ':path': '/x', ':authority': 'a.test' });
+    expect(got).toMatchObject({ status: 503, body: '{"error":"maintenance"}', headers: { 'content-type': 'application/json', 'retry-after': '5' } });
   });
 });
