@@ -77,14 +77,14 @@ export class PoolRuntime {
     b.active++;
     b.requests++;
     this.inFlight++;
-    const t = this.backup === undefined ? this : this.tierOf(b);
+    const t = this.tierOf(b);
     t.scheduler.onStart?.(t.state, b, now);
   }
 
   end(b: BackendState, rttMs: number, ok: boolean, now: number): void {
     b.active--;
     this.inFlight--;
-    const t = this.backup === undefined ? this : this.tierOf(b);
+    const t = this.tierOf(b);
     t.scheduler.onEnd?.(t.state, b, rttMs, ok, now);
     if (b.removing && b.active === 0) this.dropRemoved();
     if (this.waiting.length > 0) {
