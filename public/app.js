@@ -99,7 +99,7 @@ function backendRow(pool, b) {
   const path = `/api/pools/${encodeURIComponent(pool.name)}/backends/${encodeURIComponent(b.id)}`;
   const patch = (body, label) => act(label, () => api('PATCH', path, body).then(refreshPools));
   return h('tr', { 'data-backend': b.id },
-    h('td', {}, h('code', {}, b.id)),
+    h('td', {}, h('code', {}, b.id), b.backup && h('span', { class: 'tag backup', title: 'takes work only while no primary backend is available' }, ' backup')),
     h('td', { 'data-field': 'stateCell' }, stateBadge(b), ' ', h('span', { class: 'reason', title: b.reason, 'data-field': 'reason' }, b.reason),
       h('div', { class: 'health', 'data-field': 'check' }, healthText(b.health))),
     cell('weight', b.weight === b.configWeight ? b.weight : `${b.weight} / ${b.configWeight}`),
@@ -143,6 +143,9 @@ function poolCard(pool) {
       kv('scheduler', 'scheduler', pool.scheduler + (Object.keys(pool.params).length ? ` ${Object.entries(pool.params).map(([k, v]) => `${k}=${v}`).join(' ')}` : '')),
       pool.hashing && kv('hash key', 'hashKey', pool.hashKey),
       kv('affinity', 'affinity', pool.affinity),
+      pool.serving !== 'primary' && kv('serving', 'serving', pool.serving === 'backup' ? 'backups (no primary available)' : 'nothing available'),
+      pool.fallback && kv('fallback', 'fallback', pool.fallback),
+      pool.sorry && kv('sorry', 'sorry', `${pool.sorry.status} ${pool.sorry.contentType}`),
       kv('req/s', 'rps', '–'), kv('in flight', 'active', pool.inFlight), kv('errors', 'errorRate', '–'),
       kv('p50', 'p50', '–'), kv('p99', 'p99', '–'), kv('hit ratio', 'hitRatio', '–'),
       pool.shadow && kv('shadow', 'shadow', shadowText(pool.scheduler, pool.shadow)),

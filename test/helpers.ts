@@ -10,4 +10,5 @@ export { startRouter, type RouterOptions, type TestRouter } from './kit/router.j
 export { CLI, runCli, startCli, type CliChild, type CliRun } from './kit/cli.js';
 export { nextEvent, recordEvents, sleep, until, type RecordedEvent } from './kit/wait.js';
 export { openBrowser, type Browser } from './kit/browser.js';
+export { steadyLoad, type LoadRec } from './kit/load.js';
 export { httpsBackend, makeCerts, type HttpsBackend, type TestCerts } from './kit/upstream-tls.js';

@@ -66,7 +66,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     { schema: { params: S.PoolParams, body: S.AddBackendBody, response: { 201: S.BackendOut, ...errors } } },
     async (req, reply) => {
       const pool = router.control.pool(req.params.pool);
-      const b = router.control.add(pool.name, req.body.url, req.body.weight ?? 1, 'added through the admin API');
+      const b = router.control.add(pool.name, req.body.url, req.body.weight ?? 1, 'added through the admin API', req.body.backup ?? false);
       return reply.code(201).send(backendView(router, pool, b, stats));
     },
   );

@@ -24,7 +24,7 @@ const Weight = Type.Integer({ minimum: 0, maximum: 65535 });
 export const AdminStateSchema = Type.Union([Type.Literal('active'), Type.Literal('drain'), Type.Literal('disabled')]);
 
 export const AddBackendBody = Type.Object(
-  { url: Type.String({ minLength: 1, maxLength: 2048 }), weight: Type.Optional(Weight) },
+  { url: Type.String({ minLength: 1, maxLength: 2048 }), weight: Type.Optional(Weight), backup: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
 export type AddBackendBody = Static<typeof AddBackendBody>;
@@ -69,6 +69,8 @@ export const HealthOut = Type.Object({
 export const BackendOut = Type.Object({
   id: Type.String(),
   url: Type.String(),
+  /** Takes work only while no primary backend of the pool is available. */
+  backup: Type.Boolean(),
   state: Type.String(),
   adminState: Type.String(),
   weight: Type.Integer(),
@@ -96,6 +98,12 @@ export const PoolOut = Type.Object({
   affinity: Type.String(),
   params: Type.Record(Type.String(), Type.Unknown()),
   inFlight: Type.Integer(),
+  /** Which backends take new work now: 'primary', 'backup' (no primary available) or 'none'. */
+  serving: Type.Union([Type.Literal('primary'), Type.Literal('backup'), Type.Literal('none')]),
+  /** The pool that takes the requests while this one has no available backend. */
+  fallback: Nullable(Type.String()),
+  /** The answer in place of the plain 503 when nothing is available. */
+  sorry: Nullable(Type.Object({ status: Type.Integer(), contentType: Type.String(), body: Type.String() })),
   backends: Type.Array(BackendOut),
   shadow: Type.Optional(ShadowOut),
   misroutes: Type.Optional(MisroutesOut),

@@ -14,6 +14,7 @@ export function backendView(router: Router, pool: PoolRuntime, b: BackendState, 
   return {
     id: b.id,
     url: b.url,
+    backup: b.backup,
     state: b.state,
     adminState: b.adminState,
     weight: b.weight,
@@ -49,6 +50,9 @@ export function poolView(router: Router, pool: PoolRuntime, stats: Stats): PoolO
     affinity: typeof s.affinity === 'string' ? s.affinity : `header:${s.affinity.header}`,
     params: s.rawParams,
     inFlight: pool.inFlight + stats.peerPool(pool.name).active,
+    serving: !pool.up ? 'none' : pool.backup?.serving ? 'backup' : 'primary',
+    fallback: s.fallback ?? null,
+    sorry: s.sorry ?? null,
     backends: pool.backends.filter((b) => !b.removing).map((b) => backendView(router, pool, b, stats)),
     ...watchView(pool),
   };

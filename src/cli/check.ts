@@ -19,8 +19,8 @@ export function describeConfig(config: Config, certs: readonly CertInfo[] = []):
     const hk = p.hashKey.kind === 'header' || p.hashKey.kind === 'cookie' ? `${p.hashKey.kind}:${p.hashKey.name}` : p.hashKey.kind;
     const params = Object.entries(p.rawParams).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     const aff = typeof p.affinity === 'string' ? p.affinity : `header:${p.affinity.header}`;
-    lines.push(`  ${p.name}: scheduler ${p.scheduler}${params ? ' ' + params : ''}, hashKey ${hk}, affinity ${aff}${p.health ? `, health ${p.health.type} ${p.health.type === 'http' ? p.health.path : ''}` : ''}`);
-    for (const b of p.backends) lines.push(`      ${b.url}  weight ${b.weight}`);
+    lines.push(`  ${p.name}: scheduler ${p.scheduler}${params ? ' ' + params : ''}, hashKey ${hk}, affinity ${aff}${p.health ? `, health ${p.health.type} ${p.health.type === 'http' ? p.health.path : ''}` : ''}${p.fallback ? `, fallback ${p.fallback}` : ''}${p.sorry ? `, sorry ${p.sorry.status}` : ''}`);
+    for (const b of p.backends) lines.push(`      ${b.url}  weight ${b.weight}${b.backup ? '  backup' : ''}`);
   }
   for (const t of config.tcp) lines.push(`  tcp ${t.name}: ${t.listen.host}:${t.listen.port} → pool ${t.pool}`);
   return lines.join('\n');

@@ -10,8 +10,9 @@ export function formatExplanation(e: Explanation): string {
     return out.join('\n');
   }
   if (e.route) out.push(`  → route "${e.route.name}" (#${e.route.index + 1})`);
+  for (const from of e.fallbackFrom ?? []) out.push(`  → pool "${from}" has no available backend: fallback`);
   if (e.pool) out.push(`  → pool "${e.pool.name}" (scheduler ${e.pool.scheduler}${e.pool.key !== undefined ? `, hash key ${e.pool.hashKey} = ${JSON.stringify(e.pool.key)}` : ''})`);
   if (e.backend) out.push(`  → backend ${e.backend.id} (${e.backend.state}, weight ${e.backend.weight}): ${e.reason}`);
-  else out.push(`  → no backend: ${e.reason} (503)`);
+  else out.push(`  → no backend: ${e.reason} (${e.status})`);
   return out.join('\n');
 }

@@ -9,6 +9,15 @@ export interface Backend {
   host: string;
   port: number;
   weight: number;
+  /** Takes work only while no primary backend of the pool is available (src/pools/backup.ts). */
+  backup?: boolean | undefined;
+}
+
+/** `pools.<name>.sorry` (src/proxy/sorry.ts). */
+export interface Sorry {
+  status: number;
+  body: string;
+  contentType: string;
 }
 
 export type HashKeySpec =
@@ -78,6 +87,9 @@ export interface Pool {
   shadow?: ShadowSpec | undefined;
   /** MIME globs (lower case) the pool should answer with (src/pools/misroute.ts); absent: not watched. */
   expect?: string[] | undefined;
+  /** The pool that takes this one's requests while it has no available backend (src/pools/fallback.ts). */
+  fallback: string | undefined;
+  sorry: Sorry | undefined;
   backends: Backend[];
 }
 

@@ -119,6 +119,7 @@ export const BackendSchema = Type.Union([
   Type.Object({
     url: Type.String({ errorMessage: 'must be a URL string like "http://127.0.0.1:9101"', description: 'scheme://host:port (http, https; tcp for tcp services)' }),
     weight: int(0, 1, 'relative share of new work; 0 drains', 65535),
+    backup: bool(false, 'takes work only while no primary (non-backup) backend of the pool is available'),
   }),
 ], { errorMessage: 'must be a URL string like "http://127.0.0.1:9101"' });
 
@@ -153,11 +154,17 @@ const ShadowValue = Type.Unsafe<Static<typeof ShadowSchema> & Record<string, unk
   [Kind]: 'ShadowValue',
   description: "a second scheduler that decides beside the live one and only records: `{ scheduler, …its parameters, cacheBytes }` (default cacheBytes 64 MiB)",
 });
+/** `pools.<name>.sorry`: the answer when neither the pool nor its fallback pools have a backend (src/proxy/sorry.ts). */
+export const SorrySchema = Type.Object({
+  status: int(200, 503, 'status of the answer', 599),
+  body: Type.Optional(Type.String({ description: 'body of the answer (default: the status line\'s text)' })),
+  contentType: str('Content-Type of the answer', { default: 'text/plain; charset=utf-8', pattern: '^[^\\r\\n]+$', errorMessage: 'must be a media type like "text/html" on one line' }),
+}, { errorMessage: "must be an object like { status: 503, body: 'back soon', contentType: 'text/html' }", description: 'the answer in place of the plain 503 when nothing is available (Retry-After is kept)' });
 
 /** A pool's own keys; its scheduler's parameters sit beside them. */
 export const PoolSchema = Type.Object({
   scheduler: Type.Optional(Type.String({ default: 'wlc', description: 'a scheduler name (see the list below); its parameters sit beside it' })),
-  backends: Type.Array(BackendSchema, { errorMessage: 'must be a list of backend URLs or { url, weight }', description: 'URL strings or { url, weight }; a backend id is its host:port' }),
+  backends: Type.Array(BackendSchema, { errorMessage: 'must be a list of backend URLs or { url, weight }', description: 'URL strings or { url, weight, backup }; a backend id is its host:port' }),
   hashKey: str("'path', 'url', 'client-ip', 'header:<name>' or 'cookie:<name>' (default: the scheduler's, 'path' for most)"),
   timeout: int(1, 30_000, "ms to wait for a backend's response headers; past it 504"),
   connectTimeout: int(1, 2_000, 'ms to connect to a backend'),
@@ -172,6 +179,12 @@ export const PoolSchema = Type.Object({
   tls: Type.Optional(UpstreamTlsSchema),
   shadow: Type.Optional(ShadowValue),
   expect: globs('glob', 'MIME type', "MIME globs the pool's answers should match ('image/*'); 2xx answers outside them count as misroutes"),
+  // the sh and mh schedulers have a boolean parameter of this name (src/config/failover.ts tells them apart)
+  fallback: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Boolean()], {
+    errorMessage: 'must name a pool (true or false only as the sh and mh schedulers\' own parameter)',
+    description: 'pool that takes the requests while this one has no available backend (chains allowed, cycles not); true/false is the sh and mh schedulers\' parameter',
+  })),
+  sorry: Type.Optional(SorrySchema),
 }, { errorMessage: 'must be an object with `backends`' });
 
 

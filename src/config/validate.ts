@@ -9,7 +9,8 @@ import type { Problem } from '../schedulers/types.js';
 import { checkValue, closest, isObj, q } from './check-value.js';
 import type * as N from './normalized.js';
 import { readCertificates } from './pem.js';
-import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type UpstreamTlsSchema } from './schema.js';
+import { checkFailover, fallbackPool, isFallbackPool, sorry } from './failover.js';
+import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type SorrySchema, type UpstreamTlsSchema } from './schema.js';
 
 type Obj = Record<string, unknown>;
 type Filled<T> = { [K in keyof T]-?: T[K] };
@@ -59,6 +60,7 @@ function backend(problems: Problem[], raw: unknown, at: string, tcp: boolean): N
   const obj = isObj(raw);
   const url = obj ? raw.url : raw;
   const weight = obj ? (raw.weight as number) : 1;
+  const backup = obj ? raw.backup === true : false;
   const urlAt = obj ? `${at}.url` : at;
   const bad = (message: string) => void problems.push({ path: urlAt, message });
   if (typeof url !== 'string') return undefined; // the schema reported it
@@ -76,7 +78,7 @@ function backend(problems: Problem[], raw: unknown, at: string, tcp: boolean): N
   if (tcp && !u.port) return bad(`bad URL ${q(url)}: tcp backends need a port`);
   const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { id: `${u.hostname}:${port}`, url: `${u.protocol}//${u.hostname}:${port}`, protocol: u.protocol as N.Backend['protocol'], host, port, weight };
+  return { id: `${u.hostname}:${port}`, url: `${u.protocol}//${u.hostname}:${port}`, protocol: u.protocol as N.Backend['protocol'], host, port, weight, backup };
 }
 
 export function parseHashKey(s: string): N.HashKeySpec | undefined {
@@ -137,7 +139,7 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
   }
   if (p === undefined) return undefined;
   const rawParams: Record<string, unknown> = {};
-  for (const k of def?.params ?? []) if (p[k] !== undefined) rawParams[k] = p[k];
+  for (const k of def?.params ?? []) if (p[k] !== undefined && !isFallbackPool(k, p[k])) rawParams[k] = p[k];
   const params = def ? def.parse(rawParams, at, problems) : null;
 
   const backends: N.Backend[] = [];
@@ -179,6 +181,8 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
     sendProxy: p.sendProxy,
     tls: upstreamTls(problems, p.tls as Filled<Static<typeof UpstreamTlsSchema>> | undefined, `${at}.tls`, backends),
     ...poolWatch(problems, p.shadow, p.expect, at),
+    fallback: fallbackPool(problems, `${at}.fallback`, p.fallback, def?.params ?? []),
+    sorry: sorry(p.sorry as Filled<Static<typeof SorrySchema>> | undefined),
     backends,
   };
 }
@@ -227,6 +231,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
       if (p) pools[name] = p;
     }
   const poolNames = isObj(rawPools) ? Object.keys(rawPools) : [];
+  checkFailover(problems, pools, poolNames, tcpPools);
 
   const routes: N.Route[] = [];
   const names = new Set<string>();

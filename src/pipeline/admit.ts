@@ -12,6 +12,7 @@ import type { CompiledRoute } from '../match/compile.js';
 import { RequestFacts } from '../match/facts.js';
 import type { LearnedMime } from '../match/mime.js';
 import { BadPath, normalizeTarget, type NormalizeOptions, type Target } from '../match/normalize.js';
+import { fallbackPool } from '../pools/fallback.js';
 import { hashKeyOf } from '../pools/hash-key.js';
 import type { PoolRuntime } from '../pools/pool.js';
 import { cidrMatcher } from '../proxy/cidr.js';
@@ -91,9 +92,12 @@ export interface Routed extends Choice {
   readonly clientIp: string;
   readonly peer: string;
   readonly trusted: boolean;
+  /** The pools passed over because none of their backends took work (pools.<name>.fallback); usually empty. */
+  readonly fallbackFrom: readonly string[];
 }
 
 const never = () => false;
+const NONE: readonly string[] = [];
 const always = () => true;
 
 export function trustRule(trustProxy: Listen['trustProxy']): (ip: string) => boolean {
@@ -147,7 +151,9 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
   if (max !== undefined && Number(headers['content-length'] ?? 0) > max) {
     return refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route);
   }
-  const pool = host.pools.get(route.pool)!;
+  const first = host.pools.get(route.pool)!;
+  // a pool with no backend taking work hands the request down its fallback chain (pools/fallback.ts)
+  const { pool, skipped } = first.up || first.spec.fallback === undefined ? { pool: first, skipped: NONE } : fallbackPool(host.pools, first);
   const ctx: PickContext = {
     key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, clientIp) : undefined,
     clientIp,
@@ -156,5 +162,5 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     avoid: undefined,
   };
   const aff = pool.spec.affinity !== 'none' ? host.affinity.input(pool, conn.socket, headers) : undefined;
-  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted };
+  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted, fallbackFrom: skipped };
 }

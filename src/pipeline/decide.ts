@@ -61,7 +61,7 @@ function schedule(pool: PoolRuntime, ctx: PickContext, peek: boolean): Decision 
   return {
     backend,
     reason: !peek ? '' : backend
-      ? `scheduler ${pool.spec.scheduler}${ctx.key !== undefined && pool.def.hashing ? ` on ${pool.spec.hashKey.kind} key ${JSON.stringify(ctx.key)}` : ''}`
+      ? `scheduler ${pool.spec.scheduler}${ctx.key !== undefined && pool.def.hashing ? ` on ${pool.spec.hashKey.kind} key ${JSON.stringify(ctx.key)}` : ''}${backend.backup ? ' among the backups (no primary backend available)' : ''}`
       : `scheduler ${pool.spec.scheduler} found no eligible backend`,
   };
 }

@@ -4,6 +4,7 @@
 import type { Snapshot } from '../runtime/snapshot.js';
 import { admit, type FrontRules, type PipelineHost } from './admit.js';
 import { peekDecision } from './decide.js';
+import { sorryFor } from '../pools/fallback.js';
 
 export interface ExplainInput {
   method: string;
@@ -21,6 +22,8 @@ export interface Explanation {
   route?: { name: string; index: number; match: string };
   tried: { route: string; matched: boolean; failed?: string; detail: string }[];
   pool?: { name: string; scheduler: string; hashKey: string; key: string | undefined };
+  /** The pools passed over, in order, because none of their backends took work (pools.<name>.fallback). */
+  fallbackFrom?: string[];
   backend?: { id: string; url: string; state: string; weight: number } | null;
   reason?: string;
   /** The pool's affinity pin for this request: read, never created, by explain. */
@@ -54,10 +57,11 @@ export function explain(snap: Snapshot, host: PipelineHost, input: ExplainInput)
   return {
     method,
     path: facts.path,
-    status: d.backend ? 200 : 503,
+    status: d.backend ? 200 : (sorryFor(snap.config.pools, route.pool)?.status ?? 503),
     mime: { type: facts.mime.type, source: facts.mime.source },
     route: { name: route.name, index: route.index, match: route.describe },
     tried,
+    ...(r.fallbackFrom.length > 0 ? { fallbackFrom: [...r.fallbackFrom] } : {}),
     pool: { name: pool.name, scheduler: pool.spec.scheduler, hashKey: hk.kind === 'header' || hk.kind === 'cookie' ? `${hk.kind}:${hk.name}` : hk.kind, key: r.ctx.key },
     backend: d.backend ? { id: d.backend.id, url: d.backend.url, state: d.backend.state, weight: d.backend.weight } : null,
     reason: d.reason,

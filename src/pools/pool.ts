@@ -8,6 +8,7 @@ import { syncMisroutes, type Misroutes } from './misroute.js';
 import { syncShadow, type Shadow } from './shadow.js';
 
 import { RecentKeys } from './recent.js';
+import { pickTiered, splitTiers, takesWork, updateTier, type BackupTier } from './backup.js';
 
 export class PoolRuntime {
   readonly name: string;
@@ -26,6 +27,12 @@ export class PoolRuntime {
 
   /** Requests waiting for admission (LARD's bound), oldest first. */
   readonly waiting: (() => void)[] = [];
+  /** What `scheduler` sees: the non-backup backends (`backends` itself when there is no backup). */
+  primaries: BackendState[] = [];
+  /** The backups and their own scheduler (src/pools/backup.ts); undefined without backups. */
+  backup: BackupTier | undefined;
+  /** Some backend, primary or backup, takes new work; when not, a fallback pool may (src/pools/fallback.ts). */
+  up = true;
 
   constructor(spec: PoolSpec, now: number, private readonly seed = 1) {
     this.name = spec.name;
@@ -34,7 +41,7 @@ export class PoolRuntime {
     this.def = getScheduler(spec.scheduler)!;
     this.scheduler = this.def.create(spec.params, seededRng(seed));
     for (const b of this.backends) b.refresh(now, spec.slowStart);
-    this.state = this.scheduler.init(this.backends, now);
+    this.state = this.scheduler.init(this.split(now, true), now);
     this.watch(now);
   }
 
@@ -49,8 +56,22 @@ export class PoolRuntime {
     this.def = getScheduler(this.spec.scheduler)!;
     this.scheduler = this.def.create(this.spec.params, seededRng(this.seed));
     for (const b of this.backends) b.refresh(now, this.spec.slowStart);
-    this.state = this.scheduler.init(this.backends, now);
+    this.state = this.scheduler.init(this.split(now, true), now);
     this.watch(now);
+  }
+
+  /** Sort the backends into tiers (after any change); returns the primaries. */
+  private split(now: number, fresh: boolean): BackendState[] {
+    const { primaries, backups } = splitTiers(this.backends);
+    this.primaries = primaries;
+    this.backup = updateTier(this.backup, backups, primaries, this.def, this.spec.params, this.seed, now, fresh);
+    this.up = this.backup === undefined || !this.backup.serving ? primaries.some(takesWork) : backups.some(takesWork);
+    return primaries;
+  }
+
+  /** The scheduler instance and state that own `b`'s tier. */
+  private tierOf(b: BackendState): { scheduler: Scheduler<SchedulerState>; state: SchedulerState } {
+    return b.backup && this.backup !== undefined ? this.backup : this;
   }
 
   get(id: string): BackendState | undefined {
@@ -58,11 +79,13 @@ export class PoolRuntime {
   }
 
   pick(ctx: PickContext): BackendState | null {
+    if (this.backup !== undefined) return pickTiered(this.backup, this, ctx, false);
     return this.scheduler.pick(ctx, this.backends, this.state) as BackendState | null;
   }
 
   /** Run the scheduler on a copy of its state: for `explain`, which must not move any cursor. */
   peek(ctx: PickContext): BackendState | null {
+    if (this.backup !== undefined) return pickTiered(this.backup, this, ctx, true);
     const copy = structuredClone(this.state);
     return this.scheduler.pick(ctx, this.backends, copy) as BackendState | null;
   }
@@ -71,13 +94,15 @@ export class PoolRuntime {
     b.active++;
     b.requests++;
     this.inFlight++;
-    this.scheduler.onStart?.(this.state, b, now);
+    const t = this.tierOf(b);
+    t.scheduler.onStart?.(t.state, b, now);
   }
 
   end(b: BackendState, rttMs: number, ok: boolean, now: number): void {
     b.active--;
     this.inFlight--;
-    this.scheduler.onEnd?.(this.state, b, rttMs, ok, now);
+    const t = this.tierOf(b);
+    t.scheduler.onEnd?.(t.state, b, rttMs, ok, now);
     if (this.shadow !== undefined) this.shadow.ended(b, rttMs, ok, now);
     if (b.removing && b.active === 0) this.dropRemoved();
     if (this.waiting.length > 0) {
@@ -88,7 +113,9 @@ export class PoolRuntime {
 
   /** Admission bound on the pool's in-flight total (LARD's S), if the scheduler has one. */
   admissionLimit(): number | undefined {
-    return this.scheduler.admissionLimit?.(this.state, this.backends);
+    const t = this.backup;
+    if (t !== undefined && t.serving) return t.scheduler.admissionLimit?.(t.state, t.backends);
+    return this.scheduler.admissionLimit?.(this.state, this.primaries);
   }
 
   /** Recompute every backend's state and weight; tell the scheduler when anything changed. */
@@ -100,8 +127,9 @@ export class PoolRuntime {
   }
 
   changed(now: number): void {
-    if (this.scheduler.onBackendsChanged) this.state = this.scheduler.onBackendsChanged(this.state, this.backends, now);
-    else this.state = this.scheduler.init(this.backends, now);
+    const primaries = this.split(now, false);
+    if (this.scheduler.onBackendsChanged) this.state = this.scheduler.onBackendsChanged(this.state, primaries, now);
+    else this.state = this.scheduler.init(primaries, now);
     this.watch(now);
   }
 

@@ -41,6 +41,7 @@ export function reconcilePools(pools: Map<string, PoolRuntime>, next: Config, ev
           existing.configWeight = nb.weight;
         } else if (existing.configWeight !== nb.weight) kept.push(`pool ${spec.name}: backend ${nb.id} weight ${existing.configWeight} (set at runtime; the file says ${nb.weight})`);
         if (existing.adminState !== 'active') kept.push(`pool ${spec.name}: backend ${nb.id} ${existing.adminState === 'drain' ? 'drained' : 'disabled'} (at runtime)`);
+        existing.backup = nb.backup === true;
         list.push(existing);
         byId.delete(nb.id);
       } else if (fileWeight !== undefined) {

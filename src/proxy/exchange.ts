@@ -15,6 +15,7 @@ import type { ProxyHost } from './host.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { sendError } from './respond.js';
+import { sendNoBackend } from './sorry.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
 import type { Limits } from '../config/normalized.js';
@@ -156,7 +157,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const b = d.backend;
     if (b === null) {
       if (this.attempts > 0) this.fail(this.error ?? 'SY_ERR_UPSTREAM_CONNECT');
-      else this.fail('SY_ERR_NO_BACKEND', ['retry-after', '5']);
+      else this.fail('SY_ERR_NO_BACKEND');
       return;
     }
     const slots = this.host.upstreams.connections;
@@ -352,7 +353,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (code === 'SY_ERR_CLIENT_ABORTED') this.status = 499;
     else if (!this.done) {
       this.status = code === 'SY_ERR_NO_BACKEND' ? 503 : 0;
-      sendError(this.res, code, extra ? Object.fromEntries([extra as [string, string]]) : undefined);
+      if (code === 'SY_ERR_NO_BACKEND') sendNoBackend(this.res, this.r); // the pool's sorry answer, if any
+      else sendError(this.res, code, extra ? Object.fromEntries([extra as [string, string]]) : undefined);
       this.status = this.res.statusCode;
     }
     this.finish();
@@ -375,6 +377,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       cache: this.cache,
       bytesIn: this.bytes.in, bytesOut: this.bytes.out, upstreamMs: this.tHeaders > 0 ? this.tHeaders - this.t0 : undefined,
       userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
+      fallbackFrom: this.r.fallbackFrom[0],
     };
     this.host.requestDone(rec);
   }

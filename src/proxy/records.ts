@@ -26,4 +26,6 @@ export interface AccessRecord {
   upstreamMs?: number | undefined;
   userAgent?: string | undefined;
   referer?: string | undefined;
+  /** The route's pool, when it had no available backend and its fallback pool (`pool`) served. */
+  fallbackFrom?: string | undefined;
 }

@@ -18,6 +18,7 @@ import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { errorResponse } from './respond.js';
+import { noBackendResponse } from './sorry.js';
 import { tlsOptions } from './tls-options.js';
 import { framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
 
@@ -91,7 +92,7 @@ export class UpgradeExchange {
     const b = d.backend;
     if (b === null) {
       if (this.attempts > 0) this.fail(this.error ?? 'SY_ERR_UPSTREAM_CONNECT');
-      else this.fail('SY_ERR_NO_BACKEND', { 'retry-after': '5' });
+      else this.fail('SY_ERR_NO_BACKEND');
       return;
     }
     this.backend = b;
@@ -251,11 +252,14 @@ export class UpgradeExchange {
 
   private fail(code: ErrorCode, extra?: Record<string, string>): void {
     this.error = code;
+    let status: number = ERRORS[code].status;
     if (!this.released) {
       this.release();
-      this.client.end(errorResponse(code, undefined, extra));
+      const sorry = code === 'SY_ERR_NO_BACKEND' ? noBackendResponse(this.r) : undefined; // the pool's sorry answer
+      if (sorry !== undefined) status = sorry.status;
+      this.client.end(sorry?.bytes ?? errorResponse(code, undefined, extra));
     }
-    this.status = ERRORS[code].status;
+    this.status = status;
     this.finish();
   }
 
@@ -267,6 +271,7 @@ export class UpgradeExchange {
       pool: this.pool.name, backend: this.lastId, clientIp: this.r.clientIp,
       ms: performance.now() - this.started, attempts: this.attempts, error: this.error,
       userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
+      fallbackFrom: this.r.fallbackFrom[0],
     });
   }
 }

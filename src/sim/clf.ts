@@ -12,14 +12,8 @@ import { readFileSync } from 'node:fs';
 import { parseJsonLine } from './json-log.js';
 import { catalogBytes, type Workload } from './workload.js';
 
-export interface ClfEntry {
-  host: string;
-  time: number;
-  method: string;
-  path: string;
-  status: number;
-  bytes: number | undefined;
-}
+export type { ClfEntry } from './log-entry.js';
+import type { ClfEntry } from './log-entry.js';
 
 export interface ClfProblem {
   line: number;

@@ -1,7 +1,7 @@
 // Switchyard's JSON access log (log.format 'json', src/log/access.ts) as replay entries for
 // src/sim/clf.ts: one pino record a line; records whose msg is not 'request' (health changes,
 // reloads from older versions that wrote them to stdout) are skipped, not counted as malformed.
-import type { ClfEntry } from './clf.js';
+import type { ClfEntry } from './log-entry.js';
 
 /** One JSON line → an entry, a reason it is malformed, or null for a record that is not a request. */
 export function parseJsonLine(line: string): ClfEntry | string | null {
