@@ -14,6 +14,7 @@ import { decideAttempt, warmChoice } from '../pipeline/decide.js';
 import type { ProxyHost } from './host.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
 import { requestHeaders, responseHeaders } from './headers.js';
+import { editHeaders } from '../pipeline/route-actions.js';
 import { sendError } from './respond.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
@@ -178,13 +179,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.t0 = performance.now();
     const req = this.req;
     const socket = this.h2?.socket ?? req.socket;
-    let headers = requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
+    let headers = editHeaders(requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
       peerIp: this.r.peer, proto: 'encrypted' in socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
-    });
+    }), this.r.route.actions?.request);
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
     const opts: Dispatcher.DispatchOptions = {
-      path: this.r.facts.path + this.r.facts.search,
+      path: this.r.target,
       method: req.method as Dispatcher.HttpMethod,
       headers,
       // undici takes async iterables as bodies (lib/core/request.js); its types list only streams
@@ -200,7 +201,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private body(): AsyncGenerator<Buffer> {
-    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize);
+    const b = guardedBody(this.req, this.limits.bodyTimeout, this.r.maxBodySize);
     return this.h2 ? this.streamBody(b) : b;
   }
 
@@ -227,7 +228,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.gotHeaders = true;
     this.tHeaders = performance.now();
     this.status = statusCode;
-    const { headers, contentType, cache } = responseHeaders(rawHeaders);
+    const { headers: raw, contentType, cache } = responseHeaders(rawHeaders);
+    const headers = editHeaders(raw, this.r.route.actions?.response);
     this.cache = cache;
     // the snapshot this request started with, not one a reload swapped in since
     if (contentType !== undefined && (this.pool.spec.learnMime || this.r.snap.config.learnMime)) {
