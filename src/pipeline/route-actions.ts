@@ -118,7 +118,8 @@ export function location(to: string, scheme: string, host: string, path: string,
   if (!to.includes('{query}')) {
     if (query !== '') out += (out.includes('?') ? '&' : '?') + query;
   } else if (query === '' && out.endsWith('?')) out = out.slice(0, -1);
-  return out;
+  // `//host/…` would leave this site (mergeSlashes: false keeps a path's `//`): one slash
+  return out.charCodeAt(1) === 0x2f && out.charCodeAt(0) === 0x2f ? out.replace(/^\/+/, '/') : out;
 }
 
 /** What the pipeline does for a route with actions: forward this target, answer, or refuse. */

@@ -72,6 +72,17 @@ describe('redirect', () => {
     expect((await get(router.port, '/s', { 'X-Forwarded-Proto': 'https' })).headers.location).toBe('http://shop.test:8080/t');
   });
 
+  it('a path starting with "//" never makes a Location that leaves the site', async () => {
+    backend = await echoBackend('b');
+    router = await startRouter({
+      listen: { host: '127.0.0.1', port: 0, mergeSlashes: false },
+      pools: { p: { backends: [backend.url] } },
+      routes: [{ match: { path: '/old/**' }, rewrite: { stripPrefix: '/old' }, redirect: { to: '{path}' } }],
+    });
+    const a = await get(router.port, '/old//evil.example/x?a=1');
+    expect([a.status, a.headers.location]).toEqual([302, '/evil.example/x?a=1']);
+  });
+
   it('an upgrade request gets the redirect on its socket, then the connection closes', async () => {
     await start([{ name: 'old', match: { path: '/ws' }, redirect: { to: '/socket', status: 308 } }]);
     const a = first(await rawExchange(router!.port, 'GET /ws?t=1 HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
