@@ -95,7 +95,9 @@ export function routeActions(problems: Problem[], r: RouteIn, at: string): { poo
     }
     const contentType = s.contentType ?? 'text/plain; charset=utf-8';
     if (BAD_VALUE.test(contentType)) err(`${at}.respond.contentType`, 'a header value cannot hold CR, LF or NUL');
-    a.respond = { status: s.status ?? 200, body: s.body ?? '', contentType, headers };
+    const status = s.status ?? 200;
+    if ((status === 204 || status === 304) && (s.body ?? '') !== '') err(`${at}.respond.body`, `a ${status} answer has no body`);
+    a.respond = { status, body: s.body ?? '', contentType, headers };
   }
   const w = r.rewrite;
   if (w !== undefined) {

@@ -84,7 +84,10 @@ export function compileActions(a: RouteActions | undefined): CompiledActions | u
   const s = a.respond;
   const respond = s === undefined ? undefined : {
     status: s.status,
-    headers: editHeaders(['content-type', s.contentType, 'content-length', String(Buffer.byteLength(s.body)), ...s.headers.flat()], response),
+    // 204 and 304 carry no body, and so no Content-Length
+    headers: editHeaders([
+      'content-type', s.contentType, ...(s.status === 204 || s.status === 304 ? [] : ['content-length', String(Buffer.byteLength(s.body))]), ...s.headers.flat(),
+    ], response),
     body: s.body,
   };
   const describe = [

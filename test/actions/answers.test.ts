@@ -115,6 +115,14 @@ describe('respond', () => {
     expect((await get(router!.port, '/other')).headers['x-backend']).toBe('b');
   });
 
+  it('204 goes out without a body or Content-Length, and the connection stays usable', async () => {
+    await start([{ match: { path: '/ping' }, respond: { status: 204 } }]);
+    const one = 'GET /ping HTTP/1.1\r\nHost: a\r\n\r\n';
+    const text = await rawExchange(router!.port, one + one.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
+    expect(text.match(/HTTP\/1\.1 204 /g)).toHaveLength(2);
+    expect(text.toLowerCase()).not.toContain('content-length');
+  });
+
   it('robots.txt: defaults to 200 text/plain; two answers on one kept-alive connection', async () => {
     await start([{ match: { path: '/robots.txt' }, respond: { body: 'User-agent: *\nDisallow: /\n' } }]);
     const one = 'GET /robots.txt HTTP/1.1\r\nHost: a\r\n\r\n';

@@ -67,11 +67,13 @@ describe('route action validation', () => {
     expect(problems([
       { respond: { headers: { 'content-length': '3', 'content-type': 'x' } } },
       { redirect: { to: '/' }, headers: { request: { set: { a: '1' } } }, maxBodySize: 5 },
+      { respond: { status: 204, body: 'x' } },
     ])).toEqual([
       'routes[0].respond.headers.content-length: cannot be given here: content-length frames the message; Switchyard forwards the length the body has',
       'routes[0].respond.headers.content-type: cannot be given here: give it as respond.contentType',
       'routes[1].headers.request: a redirect route forwards nothing: request edits would have no effect',
       'routes[1].maxBodySize: a redirect route reads no body: the limit would have no effect',
+      'routes[2].respond.body: a 204 answer has no body',
     ]);
   });
 });
