@@ -2,7 +2,7 @@
 // Router in front of them, raw-socket clients and waits. The parts live in test/kit/.
 export { childBackend, kill, type ChildBackend } from './kit/child.js';
 export {
-  echoBackend, refusedPort, slowBackend, startServer, switchBackend, tcpEchoBackend,
+  echoBackend, recordingBackend, refusedPort, slowBackend, startServer, switchBackend, tcpEchoBackend,
   type Mode, type SlowBackend, type SwitchBackend, type TcpEchoBackend, type TestServer,
 } from './kit/backends.js';
 export { raw, rawExchange, rawRequest, statuses, whoAnswers, type Raw, type RawAnswer, type RawRequest } from './kit/raw.js';

@@ -5,7 +5,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Problems = Type.Array(Type.Object({ path: Type.String(), message: Type.String() }));
 
-const RouteBrief = Type.Object({ name: Type.String(), position: Type.Integer(), pool: Type.String(), match: Type.String() });
+const RouteBrief = Type.Object({ name: Type.String(), position: Type.Integer(), pool: Type.Union([Type.String(), Type.Null()]), match: Type.String() });
 
 export const PreviewOut = Type.Object({
   routes: Type.Object({

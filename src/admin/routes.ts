@@ -13,6 +13,7 @@ import * as S from './schemas.js';
 import type { EventStream } from './sse.js';
 import type { Stats } from './stats.js';
 import { backendView, poolView } from './views.js';
+import { actionOf } from '../pipeline/route-actions.js';
 
 export interface RouteDeps {
   router: Router;
@@ -107,7 +108,10 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   });
 
   app.get('/api/routes', { schema: { response: { 200: Type.Array(S.RouteOut), ...errors } } }, async () =>
-    router.current.matcher.routes.map((r) => ({ index: r.index, name: r.name, pool: r.pool, match: r.describe })),
+    router.current.matcher.routes.map((r) => ({
+      index: r.index, name: r.name, ...(r.pool !== undefined ? { pool: r.pool } : {}), match: r.describe,
+      action: actionOf(r.pool, r.actions), ...(r.actions?.describe ? { details: r.actions.describe } : {}),
+    })),
   );
 
   app.post<{ Body: S.ExplainBody }>(

@@ -130,8 +130,13 @@ export const StatusOut = Type.Object({
 export const RouteOut = Type.Object({
   index: Type.Integer(),
   name: Type.String(),
-  pool: Type.String(),
+  /** Absent for a route that answers itself. */
+  pool: Type.Optional(Type.String()),
   match: Type.String(),
+  /** `pool <name>`, `redirect <status> <to>` or `respond <status>` (pipeline/route-actions.ts actionOf). */
+  action: Type.String(),
+  /** Rewrite, header edits and body limit, when the route has any. */
+  details: Type.Optional(Type.String()),
 });
 
 /** A certificate a TLS listener serves (src/listen/certs.ts CertInfo). */

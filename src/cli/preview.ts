@@ -26,7 +26,7 @@ export async function previewAgainst(raw: unknown, o: AdmOptions): Promise<DryRu
 /** Moved keys printed per pool (the API gives up to 10). */
 const TOP_SHOWN = 5;
 const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
-const route = (r: RouteBrief): string => `${r.name} (#${r.position}) → ${r.pool}: ${r.match}`;
+const route = (r: RouteBrief): string => `${r.name} (#${r.position}) → ${r.pool ?? 'its own answer'}: ${r.match}`;
 
 export function formatPreview(admin: string, a: DryRunAnswer): string {
   const p = a.preview!;
@@ -37,7 +37,7 @@ export function formatPreview(admin: string, a: DryRunAnswer): string {
   for (const x of r.removed) lines.push(`  - ${route(x)}`);
   for (const c of r.changed) {
     const name = c.before.name === c.after.name ? c.after.name : `${c.before.name} → ${c.after.name}`;
-    lines.push(`  ~ ${name} (#${c.before.position}${c.before.position === c.after.position ? '' : ` → #${c.after.position}`}): ${c.fields.join(', ')} changed; now → ${c.after.pool}: ${c.after.match}`);
+    lines.push(`  ~ ${name} (#${c.before.position}${c.before.position === c.after.position ? '' : ` → #${c.after.position}`}): ${c.fields.join(', ')} changed; now → ${c.after.pool ?? 'its own answer'}: ${c.after.match}`);
   }
   lines.push('', 'Pools:');
   for (const q of p.pools) {

@@ -146,12 +146,31 @@ export interface Listen {
   http2?: boolean | undefined;
 }
 
+/** `headers.request` / `headers.response` of a route: names lower case. */
+export interface HeaderEdits {
+  set: [string, string][];
+  remove: string[];
+}
+
+/** What a route does besides (or instead of) picking a pool (src/config/route-actions.ts). */
+export interface RouteActions {
+  redirect?: { to: string; status: 301 | 302 | 307 | 308 } | undefined;
+  respond?: { status: number; body: string; contentType: string; headers: [string, string][] } | undefined;
+  rewrite?: { stripPrefix?: string | undefined; addPrefix?: string | undefined; replace?: [RegExp, string] | undefined } | undefined;
+  request?: HeaderEdits | undefined;
+  response?: HeaderEdits | undefined;
+  maxBodySize?: number | undefined;
+}
+
 export interface Route {
   name: string;
   index: number;
   match: MatchConfig;
-  pool: string;
+  /** undefined when the route answers itself (`redirect` or `respond`). */
+  pool: string | undefined;
   caseInsensitive: boolean;
+  /** undefined when the route only picks a pool. */
+  actions?: RouteActions | undefined;
 }
 
 export interface TcpService {

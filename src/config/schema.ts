@@ -205,11 +205,43 @@ export const MatchSchema = Type.Object({
   })),
 }, { errorMessage: 'must be an object', description: 'every field must hold; a list holds if any element does' });
 
+const headerName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" });
+const headerEdits = (description: string) => Type.Optional(Type.Object({
+  set: Type.Optional(Type.Record(headerName, Type.String({ errorMessage: 'must be a header value string' }), {
+    keyMessage: 'is not a valid header name', errorMessage: 'must be an object of header name → value', description: 'headers set (replacing any of that name)' })),
+  remove: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { errorMessage: 'must be a list of header names', description: 'header names removed' })),
+}, { errorMessage: 'must be an object like { set: { "x-a": "1" }, remove: ["x-b"] }', description }));
+
+/** Route actions (docs/routing.md "Route actions"); checked further in src/config/route-actions.ts. */
+export const RouteActionSchemas = {
+  redirect: Type.Optional(Type.Object({
+    to: Type.String({ minLength: 1, errorMessage: 'must be a URL or path; {scheme}, {host}, {path} and {query} are filled in', description: 'the Location: a URL or path with {scheme}, {host}, {path}, {query}' }),
+    status: Type.Optional(Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)], { default: 302, errorMessage: 'must be 301, 302, 307 or 308', description: 'redirect status' })),
+  }, { errorMessage: 'must be an object like { to: "https://{host}{path}", status: 301 }', description: 'answer with a redirect instead of a pool (the query string is kept)' })),
+  respond: Type.Optional(Type.Object({
+    status: int(200, 200, 'status of the answer', 599),
+    body: Type.Optional(Type.String({ default: '', description: 'body of the answer' })),
+    contentType: str('Content-Type of the answer', { default: 'text/plain; charset=utf-8' }),
+    headers: Type.Optional(Type.Record(headerName, Type.String(), { keyMessage: 'is not a valid header name', errorMessage: 'must be an object of header name → value', description: 'further headers of the answer' })),
+  }, { errorMessage: 'must be an object like { status: 503, body: "down for maintenance" }', description: 'answer with a fixed response instead of a pool' })),
+  rewrite: Type.Optional(Type.Object({
+    stripPrefix: str('path prefix removed (at a segment boundary)', { format: 'abs-path' }),
+    addPrefix: str('path prefix added', { format: 'abs-path' }),
+    replace: Type.Optional(Type.Tuple([RegExpValue, Type.String()], { errorMessage: 'must be [RegExp, replacement string]', description: 'path.replace(RegExp, string), after the prefixes' })),
+  }, { errorMessage: 'must be an object like { stripPrefix: "/api" }', description: 'change the forwarded path (routes match the original)' })),
+  headers: Type.Optional(Type.Object({
+    request: headerEdits('edits of the request sent to the backend (upgrades too)'),
+    response: headerEdits("edits of the answer the client gets (the backend's, or the route's own)"),
+  }, { errorMessage: 'must be an object like { request: { set: {…}, remove: [...] }, response: {…} }', description: 'header edits on the forwarded request and on the answer' })),
+  maxBodySize: int(0, undefined, "bytes of request body on this route (overrides the listener's limits.maxBodySize); larger gets 413"),
+};
+
 export const RouteSchema = Type.Object({
   name: str('unique name (default: route<index>)'),
   match: Type.Optional(MatchSchema),
-  pool: Type.String({ errorMessage: 'must name a pool', description: 'the pool that serves the requests this route takes' }),
+  pool: Type.Optional(Type.String({ errorMessage: 'must name a pool', description: 'the pool that serves the requests this route takes (or `redirect` / `respond` instead)' })),
   caseInsensitive: bool(false, 'match `match.path` globs without regard to case'),
+  ...RouteActionSchemas,
 }, { errorMessage: 'must be an object like { match: { path: "/img/**" }, pool: "images" }' });
 
 export const TcpServiceSchema = Type.Object({

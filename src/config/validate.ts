@@ -10,6 +10,7 @@ import { checkValue, closest, isObj, q } from './check-value.js';
 import type * as N from './normalized.js';
 import { readCertificates } from './pem.js';
 import { checkFailover, fallbackPool, isFallbackPool, sorry } from './failover.js';
+import { routeActions } from './route-actions.js';
 import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type SorrySchema, type UpstreamTlsSchema } from './schema.js';
 
 type Obj = Record<string, unknown>;
@@ -248,7 +249,8 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
         err(`${at}.pool`, `pool ${q(raw.pool)} is not defined in pools${near ? `; did you mean '${near}'?` : ''}`);
       } else if (tcpPools.has(raw.pool)) err(`${at}.pool`, `pool ${q(raw.pool)} serves a tcp service and has tcp:// backends`);
     }
-    routes.push({ name, index: i, match: (isObj(raw.match) ? raw.match : {}) as N.Route['match'], pool: String(raw.pool), caseInsensitive: r.caseInsensitive ?? false });
+    const { pool: routePool, actions } = routeActions(problems, r, at);
+    routes.push({ name, index: i, match: (isObj(raw.match) ? raw.match : {}) as N.Route['match'], pool: routePool, caseInsensitive: r.caseInsensitive ?? false, actions });
   });
 
   tcp.forEach((t, i) => {

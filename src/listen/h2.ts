@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Listen } from '../config/normalized.js';
 import { admit } from '../pipeline/admit.js';
+import { answerRecord, sendAnswer } from '../proxy/answer.js';
 import { Exchange } from '../proxy/exchange.js';
 import { sendError } from '../proxy/respond.js';
 import { clientConn } from './conn.js';
@@ -139,6 +140,10 @@ export class H2Front {
       sendError(res1, r.code, undefined, r.detail);
       logRefusal(host, head, r);
       return;
+    }
+    if (r.kind === 'answer') {
+      sendAnswer(res1, r);
+      return host.requestDone(answerRecord(head.method, r));
     }
     new Exchange(host, req as unknown as IncomingMessage, res1, r, f.listen.limits, f.listen.allowUnderscoreHeaders, {
       rawHeaders: head.rawHeaders, socket, hasBody: !req.stream.endAfterHeaders,

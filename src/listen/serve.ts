@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Listen } from '../config/normalized.js';
 import { admit, frontRules, type FrontRules, type PipelineHost, type Refusal } from '../pipeline/admit.js';
+import { answerBytes, answerRecord, sendAnswer } from '../proxy/answer.js';
 import { Exchange } from '../proxy/exchange.js';
 import type { ProxyHost } from '../proxy/host.js';
 import { errorResponse, sendError } from '../proxy/respond.js';
@@ -49,6 +50,10 @@ export function serveRequest(f: HttpFront, req: IncomingMessage, res: ServerResp
     logRefusal(host, req, r);
     return;
   }
+  if (r.kind === 'answer') {
+    sendAnswer(res, r);
+    return host.requestDone(answerRecord(req.method!, r));
+  }
   new Exchange(host, req, res, r, f.listen.limits, f.listen.allowUnderscoreHeaders).run();
 }
 
@@ -61,6 +66,10 @@ export function serveUpgrade(f: HttpFront, server: Server, req: IncomingMessage,
     endWith(socket, errorResponse(r.code, r.detail));
     logRefusal(host, req, r);
     return;
+  }
+  if (r.kind === 'answer') {
+    endWith(socket, answerBytes(r));
+    return host.requestDone(answerRecord(req.method!, r));
   }
   new UpgradeExchange(host, req, socket, head, r, server).run();
 }

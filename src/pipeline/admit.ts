@@ -22,6 +22,7 @@ import { upgradeBodyRefusal } from '../proxy/upgrade-head.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import type { PickContext } from '../schedulers/types.js';
 import type { Choice } from './decide.js';
+import { applyActions, type AnswerHead } from './route-actions.js';
 
 /**
  * What the pipeline reads of a request head. node:http's IncomingMessage has this shape and is
@@ -81,6 +82,14 @@ export interface Refusal {
   readonly route: CompiledRoute | undefined;
 }
 
+/** A route that answers itself (redirect, respond): the front end writes it (src/proxy/answer.ts). */
+export interface Answer extends AnswerHead {
+  readonly kind: 'answer';
+  readonly facts: RequestFacts;
+  readonly route: CompiledRoute;
+  readonly clientIp: string;
+}
+
 export interface Routed extends Choice {
   readonly kind: 'routed';
   /** The snapshot the request started with; it keeps it to the end. */
@@ -94,6 +103,10 @@ export interface Routed extends Choice {
   readonly trusted: boolean;
   /** The pools passed over because none of their backends took work (pools.<name>.fallback); usually empty. */
   readonly fallbackFrom: readonly string[];
+  /** The request-target forwarded: the matched path (or the route's rewrite of it) and the search. */
+  readonly target: string;
+  /** The body limit: the route's maxBodySize, else the listener's. */
+  readonly maxBodySize: number | undefined;
 }
 
 const never = () => false;
@@ -120,7 +133,7 @@ function refusal(code: ErrorCode, detail: string | undefined, close: boolean, fa
 }
 
 /** Route one request, or refuse it with a coded error; nothing is sent, nothing is logged here. */
-export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, head: RequestHead, conn: ClientConn): Refusal | Routed {
+export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, head: RequestHead, conn: ClientConn): Refusal | Answer | Routed {
   const headers = head.headers;
   if (rules.checks) {
     // bad version, too many headers, smuggling shapes, bad Host (proxy/request-check.ts)
@@ -147,11 +160,20 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     if (fromXff) clientIp = fromXff;
   }
   if (route === null) return refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp);
-  const max = rules.checks ? rules.maxBodySize : undefined;
+  const act = route.actions;
+  let target = facts.search === '' ? facts.path : facts.path + facts.search;
+  if (act !== undefined) {
+    const step = applyActions(act, facts.path, facts.search, headers, schemeOf(conn, trusted, headers), rules.normalize);
+    if (step.kind === 'answer') return { kind: 'answer', ...step.head, facts, route, clientIp };
+    if (step.kind === 'refuse') return refusal(step.code, step.detail, false, facts, clientIp, route);
+    target = step.target;
+  }
+  const limit = act?.maxBodySize ?? rules.maxBodySize;
+  const max = rules.checks ? limit : undefined;
   if (max !== undefined && Number(headers['content-length'] ?? 0) > max) {
     return refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route);
   }
-  const first = host.pools.get(route.pool)!;
+  const first = host.pools.get(route.pool!)!;
   // a pool with no backend taking work hands the request down its fallback chain (pools/fallback.ts)
   const { pool, skipped } = first.up || first.spec.fallback === undefined ? { pool: first, skipped: NONE } : fallbackPool(host.pools, first);
   const ctx: PickContext = {
@@ -162,5 +184,15 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     avoid: undefined,
   };
   const aff = pool.spec.affinity !== 'none' ? host.affinity.input(pool, conn.socket, headers) : undefined;
-  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted, fallbackFrom: skipped };
+  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted, target, maxBodySize: limit, fallbackFrom: skipped };
+}
+
+/** `{scheme}` of a redirect: a trusted peer's X-Forwarded-Proto, else the connection's. */
+function schemeOf(conn: ClientConn, trusted: boolean, headers: IncomingHttpHeaders): string {
+  const xfp = trusted ? headers['x-forwarded-proto'] : undefined;
+  if (typeof xfp === 'string') {
+    const first = xfp.split(',')[0]!.trim().toLowerCase();
+    if (first === 'https' || first === 'http') return first;
+  }
+  return conn.socket !== undefined && 'encrypted' in conn.socket ? 'https' : 'http';
 }

@@ -14,6 +14,7 @@ import { decideAttempt, warmChoice } from '../pipeline/decide.js';
 import type { ProxyHost } from './host.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
 import { requestHeaders, responseHeaders } from './headers.js';
+import { editHeaders } from '../pipeline/route-actions.js';
 import { sendError } from './respond.js';
 import { sendNoBackend } from './sorry.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
@@ -184,13 +185,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.t0 = performance.now();
     const req = this.req;
     const socket = this.h2?.socket ?? req.socket;
-    let headers = requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
+    let headers = editHeaders(requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
       peerIp: this.r.peer, proto: 'encrypted' in socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
-    });
+    }), this.r.route.actions?.request);
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
     const opts: Dispatcher.DispatchOptions = {
-      path: this.r.facts.path + this.r.facts.search,
+      path: this.r.target,
       method: req.method as Dispatcher.HttpMethod,
       headers,
       // undici takes async iterables as bodies (lib/core/request.js); its types list only streams
@@ -206,7 +207,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private body(): AsyncGenerator<Buffer> {
-    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize, this.bytes);
+    const b = guardedBody(this.req, this.limits.bodyTimeout, this.r.maxBodySize, this.bytes);
     return this.h2 ? this.streamBody(b) : b;
   }
 
@@ -233,7 +234,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.gotHeaders = true;
     this.tHeaders = performance.now();
     this.status = statusCode;
-    const { headers, contentType, cache, contentLength } = responseHeaders(rawHeaders);
+    const { headers: raw, contentType, cache, contentLength } = responseHeaders(rawHeaders);
+    const headers = editHeaders(raw, this.r.route.actions?.response);
     this.cache = cache;
     if (this.shadowed !== undefined) this.pool.shadow?.answered(this.shadowed, this.backend?.id ?? '', contentLength);
     if (this.pool.misroute !== undefined) this.pool.misroute.answer(statusCode, contentType, this.r.route.name, this.backend?.id ?? '', this.r.facts.path, this.pool.spec.learnMime || this.r.snap.config.learnMime);

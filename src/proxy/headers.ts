@@ -1,8 +1,8 @@
 // Header handling on raw arrays: hop-by-hop removal, X-Forwarded-* and the other client-address
 // headers (removed unless the peer is trusted), names with '_' (dropped unless allowed).
 
-const HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'http2-settings']);
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'true-client-ip']);
+export const HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'http2-settings']);
+export const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'true-client-ip']);
 
 /** Extra hop-by-hop names listed in a Connection header value. */
 function connectionTokens(v: string | undefined): Set<string> | undefined {

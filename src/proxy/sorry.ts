@@ -10,7 +10,7 @@ import { errorResponse, sendError } from './respond.js';
 const RETRY_AFTER = '5';
 
 function sorryOf(r: Routed) {
-  return sorryFor(r.snap.config.pools, r.route.pool);
+  return sorryFor(r.snap.config.pools, r.route.pool!);
 }
 
 /** Answer a routed request that found no backend. */

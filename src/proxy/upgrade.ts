@@ -16,6 +16,7 @@ import { encodeHeader } from '../proxy-protocol/encode.js';
 import type { UpgradeHost } from './host.js';
 import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
+import { editHeaders } from '../pipeline/route-actions.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { errorResponse } from './respond.js';
 import { noBackendResponse } from './sorry.js';
@@ -102,8 +103,8 @@ export class UpgradeExchange {
     const req = this.req;
     const up = httpRequest({
       method: req.method,
-      path: this.r.facts.path + this.r.facts.search,
-      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }),
+      path: this.r.target,
+      headers: editHeaders(requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }), this.r.route.actions?.request),
       setHost: false,
       maxHeaderSize: MAX_RESPONSE_HEAD,
       createConnection: () => dial(b, this.pool, req.socket),
@@ -129,7 +130,7 @@ export class UpgradeExchange {
     const client = this.client;
     if (client.destroyed) return this.clientGone();
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(101, res.statusMessage ?? '', res.rawHeaders, extra, 'upgrade', false));
+    client.write(responseHead(101, res.statusMessage ?? '', editHeaders(res.rawHeaders, this.r.route.actions?.response), extra, 'upgrade', false));
     if (upHead.length > 0) client.write(upHead);
     if (this.head.length > 0) up.write(this.head);
     up.on('error', () => client.destroy());
@@ -154,7 +155,7 @@ export class UpgradeExchange {
     const close = this.host.closing || wantsClose(this.req.headers.connection, this.req.httpVersion);
     const framing = framingFor(this.req.method!, this.status, res.headers, !close);
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(this.status, res.statusMessage ?? '', res.rawHeaders, extra, framing, close));
+    client.write(responseHead(this.status, res.statusMessage ?? '', editHeaders(res.rawHeaders, this.r.route.actions?.response), extra, framing, close));
     res.on('error', () => undefined); // a cut body is handled on 'close'
     res.on('data', (chunk: Buffer) => {
       if (framing.kind === 'none' || chunk.length === 0) return;

@@ -8,7 +8,8 @@ export interface RouteBrief {
   name: string;
   /** 1-based position in the route list (first match wins). */
   position: number;
-  pool: string;
+  /** The route's pool; null for a redirect or respond route (it answers itself). */
+  pool: string | null;
   /** The match as `check` prints it (src/match/compile.ts). */
   match: string;
 }
@@ -51,7 +52,7 @@ function sides(routes: readonly Route[]): Side[] {
     const keys = new Map<string, string>();
     for (const [k, v] of Object.entries(r)) if (k !== 'name' && k !== 'index' && v !== undefined) keys.set(k, stableText(v));
     const content = [...keys].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('\n');
-    return { brief: { name: r.name, position: i + 1, pool: r.pool, match: m.routes[i]!.describe }, keys, content };
+    return { brief: { name: r.name, position: i + 1, pool: r.pool ?? null, match: m.routes[i]!.describe }, keys, content };
   });
 }
 
