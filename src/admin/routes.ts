@@ -11,6 +11,7 @@ import * as S from './schemas.js';
 import type { EventStream } from './sse.js';
 import type { Stats } from './stats.js';
 import { backendView, poolView } from './views.js';
+import { rateView } from './rate-view.js';
 
 export interface RouteDeps {
   router: Router;
@@ -105,7 +106,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   });
 
   app.get('/api/routes', { schema: { response: { 200: Type.Array(S.RouteOut), ...errors } } }, async () =>
-    router.current.matcher.routes.map((r) => ({ index: r.index, name: r.name, pool: r.pool, match: r.describe })),
+    router.current.matcher.routes.map((r) => ({ index: r.index, name: r.name, pool: r.pool, match: r.describe, ...rateView(router, r.index, r.name) })),
   );
 
   app.post<{ Body: S.ExplainBody }>(

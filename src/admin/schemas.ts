@@ -121,6 +121,10 @@ export const RouteOut = Type.Object({
   name: Type.String(),
   pool: Type.String(),
   match: Type.String(),
+  /** e.g. `10/s burst 20 by client` (src/admin/rate-view.ts). */
+  rateLimit: Type.Optional(Type.String()),
+  /** Requests refused with 429 by the rate limit since start. */
+  rateLimited: Type.Optional(Type.Integer()),
 });
 
 /** A certificate a TLS listener serves (src/listen/certs.ts CertInfo). */

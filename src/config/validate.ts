@@ -8,6 +8,7 @@ import type { Problem } from '../schedulers/types.js';
 import { checkValue, closest, isObj, q } from './check-value.js';
 import type * as N from './normalized.js';
 import { readCertificates } from './pem.js';
+import { rateSpec, requestIdOf } from './rate-limit.js';
 import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type UpstreamTlsSchema } from './schema.js';
 
 type Obj = Record<string, unknown>;
@@ -242,6 +243,8 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
       } else if (tcpPools.has(raw.pool)) err(`${at}.pool`, `pool ${q(raw.pool)} serves a tcp service and has tcp:// backends`);
     }
     routes.push({ name, index: i, match: (isObj(raw.match) ? raw.match : {}) as N.Route['match'], pool: String(raw.pool), caseInsensitive: r.caseInsensitive ?? false });
+    const rl = rateSpec(r.rateLimit, aff.store, `${at}.rateLimit`, err);
+    if (rl !== undefined) routes[routes.length - 1]!.rateLimit = rl;
   });
 
   tcp.forEach((t, i) => {
@@ -269,7 +272,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
   if (problems.length > 0) return { config: undefined, problems };
   const workers = c.workers === 'auto' ? 0 : c.workers;
   return {
-    config: { listen: listens, admin, affinity: aff, learnMime: c.learnMime, workers, log, pools, routes, tcp },
+    config: { listen: listens, admin, affinity: aff, learnMime: c.learnMime, workers, log, pools, routes, tcp, requestId: requestIdOf(c.requestId) },
     problems: [],
   };
 }

@@ -19,6 +19,9 @@ import { clientFromXff } from '../proxy/headers.js';
 import { checkRequest } from '../proxy/request-check.js';
 import { upgradeBodyRefusal } from '../proxy/upgrade-head.js';
 import type { Snapshot } from '../runtime/snapshot.js';
+import type { RateLimits } from '../limits/limits.js';
+import { retryAfterSeconds } from '../limits/rate.js';
+import { requestIdOf, type RequestId } from '../proxy/request-id.js';
 import type { PickContext } from '../schedulers/types.js';
 import type { Choice } from './decide.js';
 
@@ -65,6 +68,8 @@ export interface PipelineHost {
   readonly pools: ReadonlyMap<string, PoolRuntime>;
   readonly learned: LearnedMime;
   readonly affinity: AffinityCore;
+  /** Route rate limits (src/limits/limits.ts); none for explain, which takes no tokens. */
+  readonly rates?: RateLimits | undefined;
 }
 
 export interface Refusal {
@@ -78,6 +83,10 @@ export interface Refusal {
   readonly facts: RequestFacts | undefined;
   readonly clientIp: string | undefined;
   readonly route: CompiledRoute | undefined;
+  /** Set when the refusal came after matching (config requestId on): echoed and logged. */
+  readonly requestId?: RequestId | undefined;
+  /** Extra answer headers (Retry-After of a rate limit). */
+  readonly headers?: Record<string, string> | undefined;
 }
 
 export interface Routed extends Choice {
@@ -91,6 +100,8 @@ export interface Routed extends Choice {
   readonly clientIp: string;
   readonly peer: string;
   readonly trusted: boolean;
+  /** The request's ID (src/proxy/request-id.ts); undefined when config requestId is false. */
+  readonly requestId: RequestId | undefined;
 }
 
 const never = () => false;
@@ -142,10 +153,17 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     const fromXff = xff ? clientFromXff(Array.isArray(xff) ? xff.join(',') : xff, rules.isTrusted) : undefined;
     if (fromXff) clientIp = fromXff;
   }
-  if (route === null) return refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp);
+  const idConf = snap.config.requestId;
+  const requestId = idConf === false ? undefined : requestIdOf(idConf.header, headers);
+  if (route === null) return { ...refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp), requestId };
   const max = rules.checks ? rules.maxBodySize : undefined;
   if (max !== undefined && Number(headers['content-length'] ?? 0) > max) {
-    return refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route);
+    return { ...refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route), requestId };
+  }
+  const limit = snap.config.routes[route.index]!.rateLimit;
+  if (limit !== undefined && host.rates !== undefined) {
+    const wait = host.rates.take(route.name, limit, clientIp, headers, Date.now());
+    if (wait > 0) return { ...refusal('SY_ERR_RATE_LIMITED', undefined, false, facts, clientIp, route), requestId, headers: { 'retry-after': String(retryAfterSeconds(wait)) } };
   }
   const pool = host.pools.get(route.pool)!;
   const ctx: PickContext = {
@@ -156,5 +174,5 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     avoid: undefined,
   };
   const aff = pool.spec.affinity !== 'none' ? host.affinity.input(pool, conn.socket, headers) : undefined;
-  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted };
+  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted, requestId };
 }

@@ -20,6 +20,7 @@ import { connectionEnds } from '../proxy-protocol/accept.js';
 import type { Limits } from '../config/normalized.js';
 import { BodyError, guardedBody } from './body.js';
 import { tlsOptions } from './tls-options.js';
+import { echoId, forwardId, withId } from './request-id.js';
 
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
@@ -183,6 +184,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     });
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
+    headers = forwardId(headers, this.r.requestId);
     const opts: Dispatcher.DispatchOptions = {
       path: this.r.facts.path + this.r.facts.search,
       method: req.method as Dispatcher.HttpMethod,
@@ -234,6 +236,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.host.learned.learn(this.r.facts.path, contentType);
     }
     if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
+    echoId(headers, this.r.requestId);
     const res = this.res;
     if (this.done || res.destroyed) return false;
     // HTTP/2 has no Connection field (the session's GOAWAY says it)
@@ -344,7 +347,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (code === 'SY_ERR_CLIENT_ABORTED') this.status = 499;
     else if (!this.done) {
       this.status = code === 'SY_ERR_NO_BACKEND' ? 503 : 0;
-      sendError(this.res, code, extra ? Object.fromEntries([extra as [string, string]]) : undefined);
+      sendError(this.res, code, withId(extra ? Object.fromEntries([extra as [string, string]]) : undefined, this.r.requestId));
       this.status = this.res.statusCode;
     }
     this.finish();
@@ -365,6 +368,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       attempts: this.attempts,
       error: this.error,
       cache: this.cache,
+      requestId: this.r.requestId?.value,
     };
     this.host.requestDone(rec);
   }

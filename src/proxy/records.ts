@@ -17,4 +17,6 @@ export interface AccessRecord {
   error: ErrorCode | undefined;
   /** The backend's X-Cache header (HIT / MISS …), when it sent one. */
   cache?: string | undefined;
+  /** The request's ID (src/proxy/request-id.ts), when config requestId is on. */
+  requestId?: string | undefined;
 }

@@ -16,6 +16,7 @@ import { encodeHeader } from '../proxy-protocol/encode.js';
 import type { UpgradeHost } from './host.js';
 import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
+import { echoed, forwardId, withId } from './request-id.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { errorResponse } from './respond.js';
 import { tlsOptions } from './tls-options.js';
@@ -102,7 +103,7 @@ export class UpgradeExchange {
     const up = httpRequest({
       method: req.method,
       path: this.r.facts.path + this.r.facts.search,
-      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }),
+      headers: forwardId(requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }), this.r.requestId),
       setHost: false,
       maxHeaderSize: MAX_RESPONSE_HEAD,
       createConnection: () => dial(b, this.pool, req.socket),
@@ -128,7 +129,7 @@ export class UpgradeExchange {
     const client = this.client;
     if (client.destroyed) return this.clientGone();
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(101, res.statusMessage ?? '', res.rawHeaders, extra, 'upgrade', false));
+    client.write(responseHead(101, res.statusMessage ?? '', echoed(res.rawHeaders, this.r.requestId), extra, 'upgrade', false));
     if (upHead.length > 0) client.write(upHead);
     if (this.head.length > 0) up.write(this.head);
     up.on('error', () => client.destroy());
@@ -153,7 +154,7 @@ export class UpgradeExchange {
     const close = this.host.closing || wantsClose(this.req.headers.connection, this.req.httpVersion);
     const framing = framingFor(this.req.method!, this.status, res.headers, !close);
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(this.status, res.statusMessage ?? '', res.rawHeaders, extra, framing, close));
+    client.write(responseHead(this.status, res.statusMessage ?? '', echoed(res.rawHeaders, this.r.requestId), extra, framing, close));
     res.on('error', () => undefined); // a cut body is handled on 'close'
     res.on('data', (chunk: Buffer) => {
       if (framing.kind === 'none' || chunk.length === 0) return;
@@ -253,7 +254,7 @@ export class UpgradeExchange {
     this.error = code;
     if (!this.released) {
       this.release();
-      this.client.end(errorResponse(code, undefined, extra));
+      this.client.end(errorResponse(code, undefined, withId(extra, this.r.requestId)));
     }
     this.status = ERRORS[code].status;
     this.finish();
@@ -265,7 +266,7 @@ export class UpgradeExchange {
     this.host.requestDone({
       method: this.req.method!, path: this.r.facts.path, status: this.status, route: this.r.route.name,
       pool: this.pool.name, backend: this.lastId, clientIp: this.r.clientIp,
-      ms: performance.now() - this.started, attempts: this.attempts, error: this.error,
+      ms: performance.now() - this.started, attempts: this.attempts, error: this.error, requestId: this.r.requestId?.value,
     });
   }
 }

@@ -21,6 +21,8 @@ import { ProxiedUpstreams } from '../proxy-protocol/upstreams.js';
 import { withPrebuilt } from '../schedulers/prebuilt.js';
 import { TcpServices } from '../tcp/services.js';
 import { compile, type Snapshot } from './snapshot.js';
+import { RateLimits } from '../limits/limits.js';
+import { reconcileShared, type SharedRates } from '../limits/shared.js';
 
 export interface ReloadResult {
   ok: boolean;
@@ -57,6 +59,10 @@ export class Runtime {
   readonly requestObservers: ((r: AccessRecord) => void)[] = [];
   /** Observers of each upstream attempt's outcome (passive health checks). */
   readonly upstreamObservers: ((pool: PoolRuntime, b: BackendState, r: UpstreamResult) => void)[] = [];
+  /** Route rate limits, kept across reloads (src/limits/limits.ts). */
+  readonly rates = new RateLimits();
+  /** Set while a route has `rateLimit.shared` (src/limits/shared.ts). */
+  sharedRates: SharedRates | undefined;
   /** Raw TCP virtual services (config `tcp`). */
   readonly tcp: TcpServices = new TcpServices(this);
   /** Active checks, passive ejection and slow start. */
@@ -81,6 +87,7 @@ export class Runtime {
     this.control.pinned = (pool, backend) => this.affinity.table.liveConnections(pool, backend);
     const now = Date.now();
     for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
+    this.sharedRates = reconcileShared(undefined, config, this.rates, this.log);
     if (config.log.access) {
       const log = this.log;
       this.requestObservers.push((r) => log.info(r, 'request'));
@@ -108,6 +115,8 @@ export class Runtime {
     this.affinity.configure(config.affinity);
     void this.tcp.reconcile(config.tcp);
     this.current = compile(config, this.current.version + 1);
+    this.rates.retain(config.routes);
+    this.sharedRates = reconcileShared(this.sharedRates, config, this.rates, this.log);
     this.releaseUpstreams();
     this.events.emit('config.reloaded', { file, changes });
     return changes;
@@ -154,6 +163,7 @@ export class Runtime {
 
   /** Last step of a shutdown: upstream connections, the affinity store, the log. */
   async release(): Promise<void> {
+    await this.sharedRates?.close();
     await this.upstreams.destroy();
     await this.proxied.destroy();
     await this.affinity.close();
