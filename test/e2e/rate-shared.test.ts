@@ -2,20 +2,9 @@
 // a free loopback port, killed by PID) together allow the rate of one; without `shared` each
 // allows it alone. Both routers are hammered at once from several clients for a fixed time.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoBackend, rawRequest, sleep, startRouter, until, type TestRouter, type TestServer } from '../helpers.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { echoBackend, rawRequest, refusedPort, sleep, startRouter, until, type TestRouter, type TestServer } from '../helpers.js';
 
 let redisProc: ChildProcess | undefined;
 let probe: Redis;
@@ -23,7 +12,7 @@ let be: TestServer;
 let store = '';
 
 beforeAll(async () => {
-  const port = await freePort();
+  const port = await refusedPort(); // a free port
   store = `redis://127.0.0.1:${port}`;
   probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
   probe.on('error', () => undefined);
