@@ -180,7 +180,7 @@ export const MatchSchema = Type.Object({
 
 /** A route's token bucket per key (src/limits/rate.ts). */
 export const RateLimitSchema = Type.Object({
-  rate: Type.Number({ exclusiveMinimum: 0, errorMessage: 'must be a number above 0', description: 'requests allowed per `per`, on average' }),
+  rate: Type.Number({ minimum: 0.001, description: 'requests allowed per `per`, on average (at least 0.001)' }),
   per: oneOf(['second', 'minute'], 'second', 'the unit of `rate`'),
   burst: int(1, undefined, 'requests allowed at once after a quiet spell (default: rate, at least 1)'),
   key: str("'client' (the client address) or 'header:<name>' (that header's value; the client address when absent)", {

@@ -35,17 +35,23 @@ export interface RequestId {
   readonly value: string;
   /** Made here: the client sent none, or an invalid one (which is not forwarded). */
   readonly made: boolean;
+  /** The client sent an invalid one: its fields are taken out of what is forwarded. */
+  readonly replace: boolean;
 }
 
 export function requestIdOf(header: string, headers: IncomingHttpHeaders): RequestId {
   const v = headers[header];
-  if (typeof v === 'string' && validId(v)) return { header, value: v, made: false };
-  return { header, value: newId(), made: true };
+  if (typeof v === 'string' && validId(v)) return { header, value: v, made: false, replace: false };
+  return { header, value: newId(), made: true, replace: v !== undefined };
 }
 
-/** Upstream request headers ([name, value, …]) with the ID: the client's fields replaced when it was made. */
+/** Upstream request headers ([name, value, …], owned by the caller) with the ID: the client's fields replaced when it was made. */
 export function forwardId(headers: string[], id: RequestId | undefined): string[] {
   if (id === undefined || !id.made) return headers;
+  if (!id.replace) {
+    headers.push(id.header, id.value);
+    return headers;
+  }
   const out: string[] = [];
   const n = id.header.length;
   for (let i = 0; i < headers.length; i += 2) {
