@@ -2,8 +2,9 @@
 // Retry-After once the burst is spent, a token back after 1/rate, keys by client or header, the
 // refusals counted per route (/api/routes, /metrics), and explain takes no token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect as h2connect } from 'node:http2';
 import { buildAdmin } from '../../src/admin/server.js';
-import { echoBackend, rawRequest, sleep, startRouter, type TestRouter } from '../helpers.js';
+import { echoBackend, raw, rawRequest, sleep, startRouter, type TestRouter } from '../helpers.js';
 
 type Echo = Awaited<ReturnType<typeof echoBackend>>;
 
@@ -74,5 +75,41 @@ describe('rateLimit on a route', () => {
     }
     for (let i = 0; i < 20; i++) r.router.explain({ method: 'GET', url: '/key/2', headers: { 'x-api-key': 'gamma' } });
     expect((await get('/key/2', { 'X-Api-Key': 'gamma' })).status).toBe(200);
+  });
+});
+
+describe('rateLimit on HTTP/2 streams and upgrade requests', () => {
+  it('refuses the stream or the upgrade past the burst with 429 and Retry-After', async () => {
+    const be = await echoBackend('b');
+    const r = await startRouter({
+      listen: { host: '127.0.0.1', port: 0, http2: true },
+      pools: { web: { backends: [be.url] } },
+      routes: [{ pool: 'web', rateLimit: { rate: 1, per: 'minute', burst: 1 } }],
+    });
+    const s = h2connect(`http://127.0.0.1:${r.port}`);
+    try {
+      const one = () => new Promise<Record<string, unknown>>((ok, fail) => {
+        const st = s.request({ ':path': '/h2' });
+        st.on('response', (h) => ok(h));
+        st.on('error', fail);
+        st.resume();
+        st.end();
+      });
+      expect((await one())[':status']).toBe(200);
+      const second = await one();
+      expect(second[':status']).toBe(429);
+      expect(Number(second['retry-after'])).toBeGreaterThan(55);
+      // the same bucket (one client address) refuses the upgrade before any backend is asked
+      const before = be.seen.length;
+      const c = await raw(r.port, { first: 'GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n' });
+      await c.closed;
+      expect(c.text()).toMatch(/^HTTP\/1\.1 429 /);
+      expect(c.text()).toMatch(/\r\nretry-after: \d+\r\n/i);
+      expect(be.seen.length).toBe(before);
+    } finally {
+      s.close();
+      await r.close();
+      await be.close();
+    }
   });
 });
