@@ -1,6 +1,7 @@
 // The pure token bucket (src/limits/rate.ts): seeded property tests of the bound, Retry-After, and
 // a table that stays bounded under a flood of distinct keys.
 import { describe, expect, it } from 'vitest';
+import { keyOf, RateLimits } from '../../src/limits/limits.js';
 import { RateTable, retryAfterSeconds, type RateSpec } from '../../src/limits/rate.js';
 
 /** mulberry32: a small seeded generator, so a failure replays. */
@@ -86,5 +87,25 @@ describe('token bucket', () => {
     t.take('new', 10); // table full: 'old' is full again and goes
     expect(t.size).toBe(2);
     expect(t.tokens('busy', 10)).toBeCloseTo(3);
+  });
+});
+
+describe('route tables across reloads (src/limits/limits.ts)', () => {
+  it('keeps a route\'s buckets while its rateLimit is equal, starts anew when it changes, drops removed routes', () => {
+    const l = new RateLimits();
+    l.take('r', spec(1, 1), '10.0.0.1', {}, 0);
+    expect(l.take('r', { ...spec(1, 1) }, '10.0.0.1', {}, 0)).toBeGreaterThan(0); // an equal copy, as a reload makes
+    expect(l.limited.get('r')).toBe(1);
+    expect(l.take('r', spec(1, 2), '10.0.0.1', {}, 0)).toBe(0); // burst changed: a new table
+    l.retain([{ name: 'other', rateLimit: spec(1, 1) }, { name: 'r' }]);
+    expect(l.tables.has('r')).toBe(false);
+  });
+
+  it("keys: the client address, or the header's value (the address when it is absent)", () => {
+    expect(keyOf('client', '10.0.0.1', { 'x-k': 'a' })).toBe('10.0.0.1');
+    expect(keyOf('header:x-k', '10.0.0.1', { 'x-k': 'a' })).toBe('h:a');
+    expect(keyOf('header:x-k', '10.0.0.1', {})).toBe('10.0.0.1');
+    // a header value that looks like an address is still its own key
+    expect(keyOf('header:x-k', '10.0.0.1', { 'x-k': '10.0.0.1' })).not.toBe('10.0.0.1');
   });
 });
