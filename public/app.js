@@ -260,7 +260,8 @@ function onTick(tick) {
 async function refreshRoutes() {
   const routes = await api('GET', '/api/routes');
   $('#routes tbody').replaceChildren(...routes.map((r) => h('tr', { 'data-route': r.name },
-    h('td', { class: 'num' }, r.index + 1), h('td', {}, r.name), h('td', {}, r.action), h('td', { class: 'match' }, r.details ?? ''), h('td', { class: 'match' }, r.match))));
+    h('td', { class: 'num' }, r.index + 1), h('td', {}, r.name), h('td', {}, r.action), h('td', { class: 'match' }, r.details ?? ''), h('td', { class: 'match' }, r.match),
+    h('td', {}, r.rateLimit ? `${r.rateLimit}: ${r.rateLimited} refused` : ''))));
 }
 
 // the TLS listeners' certificates (GET /api/certificates); the panel stays hidden without any

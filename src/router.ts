@@ -22,6 +22,7 @@ import type { ProxiedUpstreams } from './proxy-protocol/upstreams.js';
 import { Runtime, type ReloadResult, type RuntimeOptions } from './runtime/runtime.js';
 import type { Snapshot } from './runtime/snapshot.js';
 import type { TcpServices } from './tcp/services.js';
+import type { RateLimits } from './limits/limits.js';
 
 export type { Snapshot } from './runtime/snapshot.js';
 export type { ReloadResult } from './runtime/runtime.js';
@@ -59,6 +60,7 @@ export class Router {
   get tcp(): TcpServices { return this.runtime.tcp; }
   get health(): HealthManager { return this.runtime.health; }
   get affinity(): AffinityCore { return this.runtime.affinity; }
+  get rates(): RateLimits { return this.runtime.rates; }
   get servers(): Server[] { return this.http.servers; }
   /** The certificates the TLS listeners serve now (names, expiry, file). */
   certificates(): ReturnType<HttpListeners['certificates']> { return this.http.certificates(); }

@@ -31,6 +31,14 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
       }
     },
   });
+  new client.Counter({
+    name: 'switchyard_rate_limited_total', help: 'Requests refused with 429 by a route rate limit',
+    labelNames: ['route'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, n] of router.rates.limited) this.inc({ route }, n);
+    },
+  });
   new client.Gauge({
     name: 'switchyard_active_requests', help: 'Requests in flight per backend',
     labelNames: ['pool', 'backend'], registers: [registry],

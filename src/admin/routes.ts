@@ -14,6 +14,7 @@ import type { EventStream } from './sse.js';
 import type { Stats } from './stats.js';
 import { backendView, poolView } from './views.js';
 import { actionOf } from '../pipeline/route-actions.js';
+import { rateView } from './rate-view.js';
 
 export interface RouteDeps {
   router: Router;
@@ -110,7 +111,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   app.get('/api/routes', { schema: { response: { 200: Type.Array(S.RouteOut), ...errors } } }, async () =>
     router.current.matcher.routes.map((r) => ({
       index: r.index, name: r.name, ...(r.pool !== undefined ? { pool: r.pool } : {}), match: r.describe,
-      action: actionOf(r.pool, r.actions), ...(r.actions?.describe ? { details: r.actions.describe } : {}),
+      action: actionOf(r.pool, r.actions), ...(r.actions?.describe ? { details: r.actions.describe } : {}), ...rateView(router, r.index, r.name),
     })),
   );
 

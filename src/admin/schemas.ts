@@ -137,6 +137,10 @@ export const RouteOut = Type.Object({
   action: Type.String(),
   /** Rewrite, header edits and body limit, when the route has any. */
   details: Type.Optional(Type.String()),
+  /** e.g. `10/s burst 20 by client` (src/admin/rate-view.ts). */
+  rateLimit: Type.Optional(Type.String()),
+  /** Requests refused with 429 by the rate limit since start. */
+  rateLimited: Type.Optional(Type.Integer()),
 });
 
 /** A certificate a TLS listener serves (src/listen/certs.ts CertInfo). */

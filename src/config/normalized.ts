@@ -1,4 +1,5 @@
 // The validated, defaults-filled form of a config. compile.ts turns it into a runtime snapshot.
+import type { RateSpec } from '../limits/rate.js';
 import type { AffinityMode, MatchConfig } from './types.js';
 
 export interface Backend {
@@ -171,6 +172,8 @@ export interface Route {
   caseInsensitive: boolean;
   /** undefined when the route only picks a pool. */
   actions?: RouteActions | undefined;
+  /** Token bucket per key (src/limits/rate.ts). */
+  rateLimit?: RateSpec | undefined;
 }
 
 export interface TcpService {
@@ -211,4 +214,6 @@ export interface Config {
   pools: Record<string, Pool>;
   routes: Route[];
   tcp: TcpService[];
+  /** The request ID header (lower case), or false (src/proxy/request-id.ts). */
+  requestId: { header: string } | false;
 }

@@ -235,6 +235,20 @@ export const RouteActionSchemas = {
   }, { errorMessage: 'must be an object like { request: { set: {…}, remove: [...] }, response: {…} }', description: 'header edits on the forwarded request and on the answer' })),
   maxBodySize: int(0, undefined, "bytes of request body on this route (overrides the listener's limits.maxBodySize); larger gets 413"),
 };
+/** A route's token bucket per key (src/limits/rate.ts). */
+export const RateLimitSchema = Type.Object({
+  rate: Type.Number({ minimum: 0.001, description: 'requests allowed per `per`, on average (at least 0.001)' }),
+  per: oneOf(['second', 'minute'], 'second', 'the unit of `rate`'),
+  burst: int(1, undefined, 'requests allowed at once after a quiet spell (default: rate, at least 1)'),
+  key: str("'client' (the client address) or 'header:<name>' (that header's value; the client address when absent)", {
+    default: 'client', pattern: "^(client|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+)$", errorMessage: "must be 'client' or 'header:<name>'",
+  }),
+  shared: bool(false, 'share the buckets with the other instances through affinity.store (a redis:// URL)'),
+}, { errorMessage: "must be an object like { rate: 10, per: 'second', burst: 20 }", description: 'a token bucket per key; over it 429 with Retry-After' });
+
+export const RequestIdSchema = Type.Object({
+  header: str('the header that carries the ID', { default: 'x-request-id', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", errorMessage: 'must be a header name' }),
+}, { errorMessage: "must be an object like { header: 'x-request-id' } or false" });
 
 export const RouteSchema = Type.Object({
   name: str('unique name (default: route<index>)'),
@@ -242,6 +256,7 @@ export const RouteSchema = Type.Object({
   pool: Type.Optional(Type.String({ errorMessage: 'must name a pool', description: 'the pool that serves the requests this route takes (or `redirect` / `respond` instead)' })),
   caseInsensitive: bool(false, 'match `match.path` globs without regard to case'),
   ...RouteActionSchemas,
+  rateLimit: Type.Optional(RateLimitSchema),
 }, { errorMessage: 'must be an object like { match: { path: "/img/**" }, pool: "images" }' });
 
 export const TcpServiceSchema = Type.Object({
@@ -276,6 +291,10 @@ export const ConfigSchema = Type.Object({
     description: 'backend pools by name',
   }),
   routes: Type.Array(RouteSchema, { errorMessage: 'must be a list of { name, match, pool }', description: 'tried in order; the first whose match holds wins' }),
+  requestId: Type.Optional(Type.Union([Type.Literal(false), RequestIdSchema], {
+    default: {}, errorMessage: "must be an object like { header: 'x-request-id' } or false",
+    description: 'keep a valid client request ID or make one; forwarded, echoed on the answer and logged (false: off)',
+  })),
   tcp: Type.Optional(Type.Array(TcpServiceSchema, { default: [], errorMessage: 'must be a list of { listen, pool }', description: 'raw TCP services (L4 pass-through)' })),
 });
 

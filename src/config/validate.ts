@@ -12,6 +12,7 @@ import { readCertificates } from './pem.js';
 import { checkFailover, fallbackPool, isFallbackPool, sorry } from './failover.js';
 import { routeActions } from './route-actions.js';
 import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type SorrySchema, type UpstreamTlsSchema } from './schema.js';
+import { rateSpec, requestIdOf } from './rate-limit.js';
 
 type Obj = Record<string, unknown>;
 type Filled<T> = { [K in keyof T]-?: T[K] };
@@ -251,6 +252,8 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
     }
     const { pool: routePool, actions } = routeActions(problems, r, at);
     routes.push({ name, index: i, match: (isObj(raw.match) ? raw.match : {}) as N.Route['match'], pool: routePool, caseInsensitive: r.caseInsensitive ?? false, actions });
+    const rl = rateSpec(r.rateLimit, aff.store, `${at}.rateLimit`, err);
+    if (rl !== undefined) routes[routes.length - 1]!.rateLimit = rl;
   });
 
   tcp.forEach((t, i) => {
@@ -278,7 +281,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
   if (problems.length > 0) return { config: undefined, problems };
   const workers = c.workers === 'auto' ? 0 : c.workers;
   return {
-    config: { listen: listens, admin, affinity: aff, learnMime: c.learnMime, workers, log, pools, routes, tcp },
+    config: { listen: listens, admin, affinity: aff, learnMime: c.learnMime, workers, log, pools, routes, tcp, requestId: requestIdOf(c.requestId) },
     problems: [],
   };
 }

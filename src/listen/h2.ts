@@ -12,6 +12,7 @@ import { admit } from '../pipeline/admit.js';
 import { answerRecord, sendAnswer } from '../proxy/answer.js';
 import { Exchange } from '../proxy/exchange.js';
 import { sendError } from '../proxy/respond.js';
+import { withId } from '../proxy/request-id.js';
 import { clientConn } from './conn.js';
 import { h2Head } from './h2-head.js';
 import { logRefusal, type HttpFront } from './serve.js';
@@ -137,7 +138,7 @@ export class H2Front {
     const r = admit(host.current, host, f.requests, head, clientConn(socket, f.acceptProxy));
     if (r.kind === 'refused') {
       // `close` means the framing of the connection cannot be trusted: not so for one stream
-      sendError(res1, r.code, undefined, r.detail);
+      sendError(res1, r.code, withId(r.headers, r.requestId), r.detail);
       logRefusal(host, head, r);
       return;
     }

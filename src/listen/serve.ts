@@ -9,6 +9,7 @@ import { Exchange } from '../proxy/exchange.js';
 import type { ProxyHost } from '../proxy/host.js';
 import { errorResponse, sendError } from '../proxy/respond.js';
 import { UpgradeExchange } from '../proxy/upgrade.js';
+import { withId } from '../proxy/request-id.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { clientConn } from './conn.js';
 
@@ -45,7 +46,7 @@ export function serveRequest(f: HttpFront, req: IncomingMessage, res: ServerResp
       res.shouldKeepAlive = false;
       res.setHeader('connection', 'close');
     }
-    sendError(res, r.code, undefined, r.detail);
+    sendError(res, r.code, withId(r.headers, r.requestId), r.detail);
     if (r.close) req.socket.destroySoon?.();
     logRefusal(host, req, r);
     return;
@@ -63,7 +64,7 @@ export function serveUpgrade(f: HttpFront, server: Server, req: IncomingMessage,
   if (host.closing) return endWith(socket, errorResponse('SY_ERR_SHUTTING_DOWN'));
   const r = admit(host.current, host, f.upgrades, req, clientConn(req.socket, f.acceptProxy));
   if (r.kind === 'refused') {
-    endWith(socket, errorResponse(r.code, r.detail));
+    endWith(socket, errorResponse(r.code, r.detail, withId(r.headers, r.requestId)));
     logRefusal(host, req, r);
     return;
   }
@@ -84,6 +85,6 @@ export function logRefusal(host: HttpHost, req: { readonly method?: string | und
   if (r.facts === undefined) return;
   host.requestDone({
     method: req.method!, path: r.facts.path, status: r.status, route: r.route?.name, pool: r.route?.pool, backend: undefined,
-    clientIp: r.clientIp!, ms: 0, attempts: 0, error: r.code, userAgent: r.facts.headers['user-agent'], referer: r.facts.headers.referer,
+    clientIp: r.clientIp!, ms: 0, attempts: 0, error: r.code, userAgent: r.facts.headers['user-agent'], referer: r.facts.headers.referer, requestId: r.requestId?.value,
   });
 }

@@ -20,6 +20,9 @@ import { clientFromXff } from '../proxy/headers.js';
 import { checkRequest } from '../proxy/request-check.js';
 import { upgradeBodyRefusal } from '../proxy/upgrade-head.js';
 import type { Snapshot } from '../runtime/snapshot.js';
+import type { RateLimits } from '../limits/limits.js';
+import { retryAfterSeconds } from '../limits/rate.js';
+import { requestIdOf, type RequestId } from '../proxy/request-id.js';
 import type { PickContext } from '../schedulers/types.js';
 import type { Choice } from './decide.js';
 import { applyActions, type AnswerHead } from './route-actions.js';
@@ -67,6 +70,8 @@ export interface PipelineHost {
   readonly pools: ReadonlyMap<string, PoolRuntime>;
   readonly learned: LearnedMime;
   readonly affinity: AffinityCore;
+  /** Route rate limits (src/limits/limits.ts); none for explain, which takes no tokens. */
+  readonly rates?: RateLimits | undefined;
 }
 
 export interface Refusal {
@@ -80,6 +85,10 @@ export interface Refusal {
   readonly facts: RequestFacts | undefined;
   readonly clientIp: string | undefined;
   readonly route: CompiledRoute | undefined;
+  /** Set when the refusal came after matching (config requestId on): echoed and logged. */
+  readonly requestId?: RequestId | undefined;
+  /** Extra answer headers (Retry-After of a rate limit). */
+  readonly headers?: Record<string, string> | undefined;
 }
 
 /** A route that answers itself (redirect, respond): the front end writes it (src/proxy/answer.ts). */
@@ -107,6 +116,8 @@ export interface Routed extends Choice {
   readonly target: string;
   /** The body limit: the route's maxBodySize, else the listener's. */
   readonly maxBodySize: number | undefined;
+  /** The request's ID (src/proxy/request-id.ts); undefined when config requestId is false. */
+  readonly requestId: RequestId | undefined;
 }
 
 const never = () => false;
@@ -159,19 +170,26 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     const fromXff = xff ? clientFromXff(Array.isArray(xff) ? xff.join(',') : xff, rules.isTrusted) : undefined;
     if (fromXff) clientIp = fromXff;
   }
-  if (route === null) return refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp);
+  const idConf = snap.config.requestId;
+  const requestId = idConf === false ? undefined : requestIdOf(idConf.header, headers);
+  if (route === null) return { ...refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp), requestId };
+  const rate = snap.config.routes[route.index]!.rateLimit;
+  if (rate !== undefined && host.rates !== undefined) {
+    const wait = host.rates.take(route.name, rate, clientIp, headers, Date.now());
+    if (wait > 0) return { ...refusal('SY_ERR_RATE_LIMITED', undefined, false, facts, clientIp, route), requestId, headers: { 'retry-after': String(retryAfterSeconds(wait)) } };
+  }
   const act = route.actions;
   let target = facts.search === '' ? facts.path : facts.path + facts.search;
   if (act !== undefined) {
     const step = applyActions(act, facts.path, facts.search, headers, schemeOf(conn, trusted, headers), rules.normalize);
     if (step.kind === 'answer') return { kind: 'answer', ...step.head, facts, route, clientIp };
-    if (step.kind === 'refuse') return refusal(step.code, step.detail, false, facts, clientIp, route);
+    if (step.kind === 'refuse') return { ...refusal(step.code, step.detail, false, facts, clientIp, route), requestId };
     target = step.target;
   }
   const limit = act?.maxBodySize ?? rules.maxBodySize;
   const max = rules.checks ? limit : undefined;
   if (max !== undefined && Number(headers['content-length'] ?? 0) > max) {
-    return refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route);
+    return { ...refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route), requestId };
   }
   const first = host.pools.get(route.pool!)!;
   // a pool with no backend taking work hands the request down its fallback chain (pools/fallback.ts)
@@ -184,7 +202,7 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     avoid: undefined,
   };
   const aff = pool.spec.affinity !== 'none' ? host.affinity.input(pool, conn.socket, headers) : undefined;
-  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted, target, maxBodySize: limit, fallbackFrom: skipped };
+  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted, target, maxBodySize: limit, fallbackFrom: skipped, requestId };
 }
 
 /** `{scheme}` of a redirect: a trusted peer's X-Forwarded-Proto, else the connection's. */

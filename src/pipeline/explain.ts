@@ -53,7 +53,8 @@ export function explain(snap: Snapshot, host: PipelineHost, input: ExplainInput)
   if (abs && headers.host === undefined) headers.host = abs[1]!;
   if (!abs && !url.startsWith('/') && url !== '*') url = '/' + url;
   const head = { method, url, httpVersionMajor: 1, httpVersionMinor: 1, rawHeaders: [], headers };
-  const r = admit(snap, host, EXPLAIN, head, { address: input.clientIp ?? '127.0.0.1', port: 0, socket: undefined });
+  // no `rates`: explaining takes no rate-limit token
+  const r = admit(snap, { pools: host.pools, learned: host.learned, affinity: host.affinity }, EXPLAIN, head, { address: input.clientIp ?? '127.0.0.1', port: 0, socket: undefined });
   if (r.kind === 'refused') {
     if (r.facts === undefined) return { method, path: undefined, status: 400, error: `invalid path: ${r.detail}`, tried: [] };
     const { tried } = snap.matcher.explain(r.facts);

@@ -23,6 +23,7 @@ import type { Limits } from '../config/normalized.js';
 import { BodyError, guardedBody } from './body.js';
 import { tlsOptions } from './tls-options.js';
 import type { Shadowed } from '../pools/shadow.js';
+import { echoId, forwardId, withId } from './request-id.js';
 
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
@@ -190,6 +191,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }), this.r.route.actions?.request);
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
+    headers = forwardId(headers, this.r.requestId);
     const opts: Dispatcher.DispatchOptions = {
       path: this.r.target,
       method: req.method as Dispatcher.HttpMethod,
@@ -244,6 +246,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.host.learned.learn(this.r.facts.path, contentType);
     }
     if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
+    echoId(headers, this.r.requestId);
     const res = this.res;
     if (this.done || res.destroyed) return false;
     // HTTP/2 has no Connection field (the session's GOAWAY says it)
@@ -356,7 +359,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     else if (!this.done) {
       this.status = code === 'SY_ERR_NO_BACKEND' ? 503 : 0;
       if (code === 'SY_ERR_NO_BACKEND') sendNoBackend(this.res, this.r); // the pool's sorry answer, if any
-      else sendError(this.res, code, extra ? Object.fromEntries([extra as [string, string]]) : undefined);
+      else sendError(this.res, code, withId(extra ? Object.fromEntries([extra as [string, string]]) : undefined, this.r.requestId));
       this.status = this.res.statusCode;
     }
     this.finish();
@@ -380,6 +383,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       bytesIn: this.bytes.in, bytesOut: this.bytes.out, upstreamMs: this.tHeaders > 0 ? this.tHeaders - this.t0 : undefined,
       userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
       fallbackFrom: this.r.fallbackFrom[0],
+      requestId: this.r.requestId?.value,
     };
     this.host.requestDone(rec);
   }

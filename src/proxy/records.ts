@@ -28,4 +28,6 @@ export interface AccessRecord {
   referer?: string | undefined;
   /** The route's pool, when it had no available backend and its fallback pool (`pool`) served. */
   fallbackFrom?: string | undefined;
+  /** The request's ID (src/proxy/request-id.ts), when config requestId is on. */
+  requestId?: string | undefined;
 }

@@ -17,6 +17,7 @@ import type { UpgradeHost } from './host.js';
 import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
 import { editHeaders } from '../pipeline/route-actions.js';
+import { echoed, forwardId, withId } from './request-id.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { errorResponse } from './respond.js';
 import { noBackendResponse } from './sorry.js';
@@ -104,7 +105,7 @@ export class UpgradeExchange {
     const up = httpRequest({
       method: req.method,
       path: this.r.target,
-      headers: editHeaders(requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }), this.r.route.actions?.request),
+      headers: forwardId(editHeaders(requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }), this.r.route.actions?.request), this.r.requestId),
       setHost: false,
       maxHeaderSize: MAX_RESPONSE_HEAD,
       createConnection: () => dial(b, this.pool, req.socket),
@@ -130,7 +131,7 @@ export class UpgradeExchange {
     const client = this.client;
     if (client.destroyed) return this.clientGone();
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(101, res.statusMessage ?? '', editHeaders(res.rawHeaders, this.r.route.actions?.response), extra, 'upgrade', false));
+    client.write(responseHead(101, res.statusMessage ?? '', echoed(editHeaders(res.rawHeaders, this.r.route.actions?.response), this.r.requestId), extra, 'upgrade', false));
     if (upHead.length > 0) client.write(upHead);
     if (this.head.length > 0) up.write(this.head);
     up.on('error', () => client.destroy());
@@ -155,7 +156,7 @@ export class UpgradeExchange {
     const close = this.host.closing || wantsClose(this.req.headers.connection, this.req.httpVersion);
     const framing = framingFor(this.req.method!, this.status, res.headers, !close);
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(this.status, res.statusMessage ?? '', editHeaders(res.rawHeaders, this.r.route.actions?.response), extra, framing, close));
+    client.write(responseHead(this.status, res.statusMessage ?? '', echoed(editHeaders(res.rawHeaders, this.r.route.actions?.response), this.r.requestId), extra, framing, close));
     res.on('error', () => undefined); // a cut body is handled on 'close'
     res.on('data', (chunk: Buffer) => {
       if (framing.kind === 'none' || chunk.length === 0) return;
@@ -258,7 +259,7 @@ export class UpgradeExchange {
       this.release();
       const sorry = code === 'SY_ERR_NO_BACKEND' ? noBackendResponse(this.r) : undefined; // the pool's sorry answer
       if (sorry !== undefined) status = sorry.status;
-      this.client.end(sorry?.bytes ?? errorResponse(code, undefined, extra));
+      this.client.end(sorry?.bytes ?? errorResponse(code, undefined, withId(extra, this.r.requestId)));
     }
     this.status = status;
     this.finish();
@@ -273,6 +274,7 @@ export class UpgradeExchange {
       ms: performance.now() - this.started, attempts: this.attempts, error: this.error,
       userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
       fallbackFrom: this.r.fallbackFrom[0],
+      requestId: this.r.requestId?.value,
     });
   }
 }

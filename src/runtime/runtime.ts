@@ -22,6 +22,8 @@ import { ProxiedUpstreams } from '../proxy-protocol/upstreams.js';
 import { withPrebuilt } from '../schedulers/prebuilt.js';
 import { TcpServices } from '../tcp/services.js';
 import { compile, type Snapshot } from './snapshot.js';
+import { RateLimits } from '../limits/limits.js';
+import { reconcileShared, type SharedRates } from '../limits/shared.js';
 
 export interface ReloadResult {
   ok: boolean;
@@ -64,6 +66,10 @@ export class Runtime {
   readonly requestObservers: ((r: AccessRecord) => void)[] = [];
   /** Observers of each upstream attempt's outcome (passive health checks). */
   readonly upstreamObservers: ((pool: PoolRuntime, b: BackendState, r: UpstreamResult) => void)[] = [];
+  /** Route rate limits, kept across reloads (src/limits/limits.ts). */
+  readonly rates = new RateLimits();
+  /** Set while a route has `rateLimit.shared` (src/limits/shared.ts). */
+  sharedRates: SharedRates | undefined;
   /** Raw TCP virtual services (config `tcp`). */
   readonly tcp: TcpServices = new TcpServices(this);
   /** Active checks, passive ejection and slow start. */
@@ -89,6 +95,7 @@ export class Runtime {
     this.control.pinned = (pool, backend) => this.affinity.table.liveConnections(pool, backend);
     const now = Date.now();
     for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
+    this.sharedRates = reconcileShared(undefined, config, this.rates, this.log);
     if (this.logs.access) this.requestObservers.push(this.logs.access);
   }
 
@@ -117,6 +124,8 @@ export class Runtime {
     this.affinity.configure(config.affinity);
     void this.tcp.reconcile(config.tcp);
     this.current = compile(config, this.current.version + 1);
+    this.rates.retain(config.routes);
+    this.sharedRates = reconcileShared(this.sharedRates, config, this.rates, this.log);
     this.releaseUpstreams();
     this.events.emit('config.reloaded', { file, changes });
     return changes;
@@ -163,6 +172,7 @@ export class Runtime {
 
   /** Last step of a shutdown: upstream connections, the affinity store, the log. */
   async release(): Promise<void> {
+    await this.sharedRates?.close();
     await this.upstreams.destroy();
     await this.proxied.destroy();
     await this.affinity.close();
