@@ -10,6 +10,7 @@ import { formatExplanation } from './explain.js';
 import { start } from './start.js';
 import { registerAdm } from './adm.js';
 import { registerSimulate } from './simulate.js';
+import { registerSelftest } from './selftest.js';
 
 const program = new Command();
 program
@@ -81,12 +82,14 @@ program
   });
 
 registerSimulate(program);
+registerSelftest(program);
 registerAdm(program);
 
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
-    return 0;
+    // a command that found a problem it has printed (selftest) sets process.exitCode
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander has printed its own usage error
