@@ -60,8 +60,7 @@ function counted(cases: CaseResult[]): Record<Verdict, number> {
 
 /** How the front proxy changed a case, compared with the same bytes sent straight to Switchyard. */
 function disagreement(via: CaseResult, direct: CaseResult, viaLines: string[], directLines: string[]): string | undefined {
-  if (via.verdict === 'refused' && via.refusedBy === 'switchyard' && direct.verdict === 'refused') return undefined;
-  if (via.verdict === 'refused' && via.refusedBy === 'switchyard') return 'the front proxy forwarded it; Switchyard refused it';
+  if (via.verdict === 'refused' && via.refusedBy === 'switchyard') return 'the front proxy passed it on; Switchyard refused it';
   if (via.verdict === 'refused') return undefined; // the front proxy refused: the stricter parser wins
   if (direct.verdict === 'refused') return `Switchyard alone refuses it; through the front proxy it arrived as ${viaLines.join(', ')}`;
   if (viaLines.join() !== directLines.join()) return `arrived as ${viaLines.join(', ')} through the front proxy, ${directLines.join(', ')} directly`;
