@@ -1,7 +1,7 @@
-// The standing request corpus (issue 11): raw request bytes and the outcome product.md
-// ("Data plane", "Contract additions") demands for each. Data only; test/security/runner.ts runs it
-// against any front end, src/selftest/run.ts against a config. Routes (securityConfig): /admin/**
-// and (case-insensitively) /private/** → pool admin, the rest → public.
+// The standing request corpus (issue 11): raw request bytes and the outcome docs/security.md
+// demands for each. Data only; test/security/runner.ts runs it against any front end,
+// src/selftest/run.ts against a config. Routes (securityConfig): /admin/** and
+// (case-insensitively) /private/** → pool admin, the rest → public.
 import type { Captured } from './capture.js';
 import type { Step } from './client.js';
 
@@ -25,8 +25,8 @@ export interface Arrival {
 export type Outcome =
   /**
    * Answered `refused` by the router and nothing reaches any backend. `inBody`: the fault sits in a
-   * chunked body, read after the head may already be on its way (bodies stream, product.md "Data
-   * plane"): a backend may see the head but never a whole request.
+   * chunked body, read after the head may already be on its way (bodies stream, docs/routing.md
+   * "Data plane"): a backend may see the head but never a whole request.
    */
   | { refused: number; inBody?: true }
   /** Each arrival reaches its pool, in order, and the client gets one 200 per arrival, in order. */
@@ -109,7 +109,7 @@ const hosts: Case[] = [
   { name: 'Host "a.example:80:80"', class: 'host', send: req('GET /public/x HTTP/1.1', ['Host: a.example:80:80']), expect: refused() },
   { name: 'Host with a non-numeric port', class: 'host', send: req('GET /public/x HTTP/1.1', ['Host: a.example:http']), expect: refused() },
   { name: 'empty Host', class: 'host', send: req('GET /public/x HTTP/1.1', ['Host:']), expect: refused() },
-  // product.md is silent on a mismatch; refused, as HAProxy refuses an authority that is not the Host
+  // the contract is silent on a mismatch; refused, as HAProxy refuses an authority that is not the Host
   { name: 'absolute-form naming another host', class: 'host', send: req('GET http://other.example/admin/x HTTP/1.1', [H.trim()]), expect: refused() },
   { name: 'absolute-form naming the same host', class: 'host', send: req('GET http://a.example/admin/x HTTP/1.1', [H.trim()]), expect: at('admin', 'GET /admin/x HTTP/1.1', { headers: ['host: a.example'] }) },
   { name: 'Connection lists Host', class: 'host', send: get('/public/x', ['Connection: host']), expect: refused() },

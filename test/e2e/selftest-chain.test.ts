@@ -3,26 +3,16 @@
 // through nginx into Switchyard's listener and the report names where the two parsers disagree.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep } from '../helpers.js';
+import { refusedPort, sleep } from '../helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/cli/main.js');
 // apt's nginx lives in /usr/sbin, which a non-root PATH may leave out
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const accepts = (port: number) => new Promise<boolean>((resolve) => {
   const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
@@ -68,8 +58,9 @@ describe('switchyard selftest --chain through nginx', () => {
   let back = 0;
 
   beforeAll(async () => {
-    front = await freePort();
-    back = await freePort();
+    // free ports (a server started and closed): nginx and the selftest bind them
+    front = await refusedPort();
+    back = await refusedPort();
     mkdirSync(join(dir, 'logs')); // nginx's default log directory under its -p prefix
     writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, front, back));
     writeFileSync(join(dir, 'switchyard.config.mjs'), `export default {
