@@ -12,6 +12,7 @@ import { say, start } from './start.js';
 import { argumentHint, collect, commandOf, hintFor, packageVersion } from './args.js';
 import { registerAdm } from './adm.js';
 import { registerSimulate } from './simulate.js';
+import { registerSelftest } from './selftest.js';
 
 const program = new Command();
 program
@@ -90,13 +91,15 @@ program
   });
 
 registerSimulate(program);
+registerSelftest(program);
 registerAdm(program);
 argumentHint(program);
 
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
-    return 0;
+    // a command that found a problem it has printed (selftest) sets process.exitCode
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander has printed its one-line error and the hint (args.ts); usage errors exit 2
