@@ -31,6 +31,10 @@ export default defineConfig({
     },
   },
   routes: [
+    // Route actions (docs/routing.md "Route actions"): a fixed answer, a redirect, a rewrite.
+    { name: 'maintenance', match: { path: '/maintenance' }, respond: { status: 503, body: 'Down for maintenance; back soon.\n', headers: { 'retry-after': '600' } } },
+    { name: 'old', match: { path: '/old/**' }, rewrite: { stripPrefix: '/old' }, redirect: { to: '{path}', status: 301 } },
+    { name: 'api', match: { path: '/api/**' }, rewrite: { stripPrefix: '/api', addPrefix: '/cgi-bin' }, headers: { response: { set: { 'x-api': 'v1' } } }, pool: 'cgi' },
     { name: 'cgi', match: { path: ['/cgi-bin/**', '**/*.{cgi,pl,php}'] }, pool: 'cgi' },
     { name: 'images', match: { mime: 'image/*' }, pool: 'images' },
     { name: 'beta', match: { headers: { 'x-beta': '1' } }, pool: 'html' },

@@ -97,7 +97,8 @@ const tlsArgs = (tlsPort) => (tls ? ['--tls', String(tlsPort), tls.cert, tls.key
 const node = (file, extra = []) => (port, tlsPort) => [process.execPath, [join(here, 'contenders', file), String(port), ...extra, ...(file === 'switchyard.mjs' ? tlsArgs(tlsPort) : []), ...urls]];
 const CONTENDERS = [
   { name: 'direct', direct: true },
-  { name: 'switchyard', cmd: node('switchyard.mjs'), tls: true },
+  { name: 'switchyard', cmd: node('switchyard.mjs', ['--engine', 'fast']), tls: true, note: 'listen.engine fast (raw sockets)' },
+  { name: 'switchyard-node', cmd: node('switchyard.mjs', ['--engine', 'node']), note: 'listen.engine node (node:http + undici)' },
   { name: 'nginx', bin: 'nginx', tls: true, cmd: (port, tlsPort) => ['nginx', ['-p', dir, '-c', nginxConf(join(dir, 'nginx'), port, backendPorts, tls && { port: tlsPort, ...tls })]] },
   { name: 'haproxy', bin: 'haproxy', cmd: (port) => ['haproxy', ['-db', '-f', haproxyConf(dir, port, backendPorts)]] },
   { name: 'undici-sketch', cmd: node('sketch.mjs') },

@@ -99,7 +99,7 @@ function backendRow(pool, b) {
   const path = `/api/pools/${encodeURIComponent(pool.name)}/backends/${encodeURIComponent(b.id)}`;
   const patch = (body, label) => act(label, () => api('PATCH', path, body).then(refreshPools));
   return h('tr', { 'data-backend': b.id },
-    h('td', {}, h('code', {}, b.id)),
+    h('td', {}, h('code', {}, b.id), b.backup && h('span', { class: 'tag backup', title: 'takes work only while no primary backend is available' }, ' backup')),
     h('td', { 'data-field': 'stateCell' }, stateBadge(b), ' ', h('span', { class: 'reason', title: b.reason, 'data-field': 'reason' }, b.reason),
       h('div', { class: 'health', 'data-field': 'check' }, healthText(b.health))),
     cell('weight', b.weight === b.configWeight ? b.weight : `${b.weight} / ${b.configWeight}`),
@@ -143,8 +143,12 @@ function poolCard(pool) {
       kv('scheduler', 'scheduler', pool.scheduler + (Object.keys(pool.params).length ? ` ${Object.entries(pool.params).map(([k, v]) => `${k}=${v}`).join(' ')}` : '')),
       pool.hashing && kv('hash key', 'hashKey', pool.hashKey),
       kv('affinity', 'affinity', pool.affinity),
+      pool.serving !== 'primary' && kv('serving', 'serving', pool.serving === 'backup' ? 'backups (no primary available)' : 'nothing available'),
+      pool.fallback && kv('fallback', 'fallback', pool.fallback),
+      pool.sorry && kv('sorry', 'sorry', `${pool.sorry.status} ${pool.sorry.contentType}`),
       kv('req/s', 'rps', '–'), kv('in flight', 'active', pool.inFlight), kv('errors', 'errorRate', '–'),
       kv('p50', 'p50', '–'), kv('p99', 'p99', '–'), kv('hit ratio', 'hitRatio', '–'),
+      pool.shadow && kv('shadow', 'shadow', shadowText(pool.scheduler, pool.shadow)),
     ),
     h('div', { class: 'charts' }, rate, lat),
     h('table', { class: 'backends' },
@@ -157,6 +161,24 @@ function poolCard(pool) {
     ),
     add,
   );
+}
+
+/** A shadow scheduler's line (src/pools/shadow.ts): "lard would have hit 0.81 where wrr hit 0.43". */
+function shadowText(live, s) {
+  const r = (x) => (x === null ? '–' : x.toFixed(2));
+  const agree = s.agreement === null ? '' : `; agrees ${fmt.pct(s.agreement)}`;
+  return `${s.scheduler} would have hit ${r(s.hitRatio.shadow)} where ${live} hit ${r(s.hitRatio.live)}${agree}`;
+}
+
+/** Routes whose pool answered outside its `expect` globs in the last minute (src/pools/misroute.ts). */
+function flagMisroutes(tick) {
+  const flagged = new Map();
+  for (const [name, f] of Object.entries(tick.pools)) for (const r of f.misroutes?.flagged ?? []) flagged.set(r, name);
+  for (const row of document.querySelectorAll('#routes tr[data-route]')) {
+    const pool = flagged.get(row.dataset.route);
+    row.classList.toggle('misrouted', pool !== undefined);
+    row.title = pool === undefined ? '' : `answers outside pools.${pool}.expect in the last minute (see /api/pools/${pool})`;
+  }
 }
 
 function makeChart(el, series, data) {
@@ -214,6 +236,7 @@ function onTick(tick) {
     const set = (field, text) => { const el = card.querySelector(`[data-pool-field="${field}"]`); if (el) el.textContent = text; };
     set('rps', fmt.n(f.rps)); set('active', f.active); set('errorRate', fmt.pct(f.errorRate));
     set('p50', fmt.ms(f.p50)); set('p99', fmt.ms(f.p99)); set('hitRatio', fmt.pct(f.hitRatioTotal));
+    if (f.shadow) set('shadow', shadowText(f.scheduler, f.shadow));
     pushPoint(name, tick.at, f);
     const rows = card.querySelectorAll('tr[data-backend]');
     if (rows.length !== Object.keys(f.backends).length) structural = true;
@@ -229,14 +252,16 @@ function onTick(tick) {
       cell('hitRatio', fmt.pct(b.hitRatioTotal)); cell('keys', b.keys);
     }
   }
+  flagMisroutes(tick);
   if (structural) refreshPools().catch(() => {});
 }
 
 // ---------- routes, explain, affinity ----------
 async function refreshRoutes() {
   const routes = await api('GET', '/api/routes');
-  $('#routes tbody').replaceChildren(...routes.map((r) => h('tr', {},
-    h('td', { class: 'num' }, r.index + 1), h('td', {}, r.name), h('td', {}, r.pool), h('td', { class: 'match' }, r.match))));
+  $('#routes tbody').replaceChildren(...routes.map((r) => h('tr', { 'data-route': r.name },
+    h('td', { class: 'num' }, r.index + 1), h('td', {}, r.name), h('td', {}, r.action), h('td', { class: 'match' }, r.details ?? ''), h('td', { class: 'match' }, r.match),
+    h('td', {}, r.rateLimit ? `${r.rateLimit}: ${r.rateLimited} refused` : ''))));
 }
 
 // the TLS listeners' certificates (GET /api/certificates); the panel stays hidden without any
@@ -302,6 +327,7 @@ function describe(name, d) {
   if (name === 'config.reloaded') return `${d.file}: ${d.changes.length ? d.changes.join('; ') : 'no changes'}`;
   if (name === 'backend.ejected') return `${d.pool}/${d.backend} for ${Math.round(d.forMs / 1000)} s (${d.reason}; ejection ${d.ejections})`;
   if (name === 'backend.slowstart') return `${d.pool}/${d.backend} slow start ${d.phase} (${Math.round(d.ms / 1000)} s)`;
+  if (name === 'route.misroute') return `route ${d.route} → ${d.pool}/${d.backend}: ${d.count} × ${d.contentType} (expected ${d.expect.join(', ')}), e.g. ${d.path}${d.learned ? '; learned by learnMime' : ''}`;
   if (name === 'config.rejected') return `${d.file}: ${d.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
   return JSON.stringify(d);
 }
@@ -375,6 +401,61 @@ $('#reload').addEventListener('click', () => act('config reloaded', async () => 
     throw e;
   }
 }));
+
+// ---------- reload preview (docs/admin.md#reload-preview) ----------
+function previewRoutes(r) {
+  const line = (sign, x) => h('li', {}, h('code', {}, sign), ` ${x.name} (#${x.position}) → ${x.pool}: `, h('span', { class: 'match' }, x.match));
+  const items = [
+    ...r.added.map((x) => line('+', x)),
+    ...r.removed.map((x) => line('−', x)),
+    ...r.changed.map((c) => h('li', {}, h('code', {}, '~'), ` ${c.before.name === c.after.name ? c.after.name : `${c.before.name} → ${c.after.name}`} (#${c.before.position}${c.before.position === c.after.position ? '' : ` → #${c.after.position}`}): ${c.fields.join(', ')} → ${c.after.pool}: `, h('span', { class: 'match' }, c.after.match))),
+  ];
+  return h('div', {}, h('h3', {}, `Routes: ${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed, ${r.unchanged} unchanged`), items.length ? h('ul', { class: 'preview-list' }, items) : null);
+}
+
+function previewPools(list) {
+  const rows = list.map((p) => {
+    const b = p.backends;
+    const backends = [...b.added.map((id) => `+${id}`), ...b.removed.map((id) => `−${id}`), ...b.reweighted.map((w) => `${w.id} ${w.from}→${w.to}`)].join(' ');
+    const sched = p.scheduler.before === p.scheduler.after ? p.scheduler.after : `${p.scheduler.before ?? '–'} → ${p.scheduler.after ?? '–'}`;
+    const k = p.keys;
+    const top = k.top.slice(0, 5).map((m) => `${m.key} ${m.from ?? '–'} → ${m.to ?? '–'} ×${m.requests}`).join('\n');
+    return h('tr', { 'data-pool': p.pool },
+      h('td', {}, p.pool), h('td', {}, p.change, p.fields.length ? h('span', { class: 'muted' }, ` (${p.fields.join(', ')})`) : null),
+      h('td', {}, sched, p.change === 'changed' || p.change === 'unchanged' ? h('span', { class: 'muted' }, p.scheduler.stateKept ? ' state kept' : ' rebuilt') : null),
+      h('td', { class: 'match' }, backends || '–'),
+      h('td', { class: 'num moved' }, k.sampled ? `${fmt.pct(k.share)} of ${k.sampled}` : '–'),
+      h('td', { class: 'match' }, top || '–'),
+      h('td', { class: 'num pinned' }, p.pinned.entries ? `${p.pinned.leaving} of ${p.pinned.entries}` : '–'));
+  });
+  return h('table', { id: 'preview-pools' },
+    h('thead', {}, h('tr', {}, ['pool', 'change', 'scheduler', 'backends', 'keys moving', 'top moved keys', 'pins losing their backend'].map((t, i) => h('th', { class: i === 4 || i === 6 ? 'num' : undefined }, t)))),
+    h('tbody', {}, rows));
+}
+
+function showPreview(a) {
+  const panel = $('#preview');
+  const close = () => { panel.hidden = true; panel.replaceChildren(); };
+  const apply = h('button', { type: 'button', class: 'primary', id: 'preview-apply', onclick: () => act('config reloaded', async () => {
+    await api('POST', '/api/reload');
+    close();
+  }) }, 'Apply');
+  panel.replaceChildren(
+    h('h2', {}, 'Reload preview ', h('span', { class: 'muted' }, `against config v${a.configVersion}; nothing applied yet`)),
+    previewRoutes(a.preview.routes), previewPools(a.preview.pools),
+    h('p', { class: 'muted' }, 'Keys moving: the share of each pool\'s recent requests whose backend would change, replayed through the scheduler the reload leaves. Pinned clients stay on their backend while it stays.'),
+    h('div', { class: 'row' }, apply, h('button', { type: 'button', onclick: close }, 'Cancel')));
+  panel.hidden = false;
+}
+
+$('#preview-reload').addEventListener('click', async () => {
+  try {
+    showPreview(await api('POST', '/api/reload?dryRun=1'));
+  } catch (e) {
+    const probs = e.body && e.body.problems;
+    toast(probs && probs.length ? `the config has problems: ${probs.map((p) => `${p.path}: ${p.message}`).join('; ')}` : `preview failed: ${e.message}`, true);
+  }
+});
 
 async function loadHistory() {
   const s = await api('GET', '/api/stats');

@@ -21,6 +21,7 @@ export const ERRORS = {
   SY_ERR_BODY_TIMEOUT: { status: 408, text: 'request body timed out' },
   SY_ERR_BODY_TOO_LARGE: { status: 413, text: 'request body too large' },
   SY_ERR_CLIENT_UPLOADS: { status: 429, text: 'this client already holds its share of the backend\'s connections with uploads' },
+  SY_ERR_RATE_LIMITED: { status: 429, text: 'too many requests: over the rate limit of this route' },
   SY_ERR_CLIENT_ABORTED: { status: 499, text: 'client closed the connection' },
 
   // control plane: config, admin API, pool changes, command line

@@ -16,6 +16,8 @@ export interface EventMap {
   'health.check': { pool: string; backend: string; ok: boolean; detail: string };
   'scheduler.reset': { pool: string; scheduler: string; reason: string };
   'stats.tick': { at: number; pools: Record<string, unknown> };
+  /** 2xx answers outside `pools.<name>.expect` since the last such event (src/pools/misroute.ts); `learned`: learnMime took the path in. */
+  'route.misroute': { pool: string; route: string; backend: string; count: number; contentType: string; path: string; expect: string[]; learned: boolean };
 }
 
 export type EventName = keyof EventMap;

@@ -1,6 +1,7 @@
 // The router: the composition root. It puts together a runtime (src/runtime/runtime.ts: snapshot,
 // pools, affinity, health, reload), the HTTP listeners (src/listen/http.ts) and explain
 // (src/pipeline/explain.ts), and keeps the members the admin API, CLI and tests use.
+import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { AffinityCore } from './affinity/core.js';
@@ -8,6 +9,7 @@ import type { Config } from './config/normalized.js';
 import { loadConfig } from './config/load.js';
 import type { EventBus } from './events.js';
 import type { HealthManager } from './health/manager.js';
+import { embedHandler, embedUpgrade, type RequestHandler, type UpgradeHandler } from './listen/embed.js';
 import { HttpListeners } from './listen/http.js';
 import type { LearnedMime } from './match/mime.js';
 import type { BackendState } from './pools/backend.js';
@@ -20,11 +22,13 @@ import type { ProxiedUpstreams } from './proxy-protocol/upstreams.js';
 import { Runtime, type ReloadResult, type RuntimeOptions } from './runtime/runtime.js';
 import type { Snapshot } from './runtime/snapshot.js';
 import type { TcpServices } from './tcp/services.js';
+import type { RateLimits } from './limits/limits.js';
 
 export type { Snapshot } from './runtime/snapshot.js';
 export type { ReloadResult } from './runtime/runtime.js';
 export type { ExplainInput, Explanation } from './pipeline/explain.js';
 export type RouterOptions = RuntimeOptions;
+export type { RequestHandler, UpgradeHandler } from './listen/embed.js';
 
 export class Router {
   readonly runtime: Runtime;
@@ -56,6 +60,7 @@ export class Router {
   get tcp(): TcpServices { return this.runtime.tcp; }
   get health(): HealthManager { return this.runtime.health; }
   get affinity(): AffinityCore { return this.runtime.affinity; }
+  get rates(): RateLimits { return this.runtime.rates; }
   get servers(): NetServer[] { return this.http.all; }
   /** The certificates the TLS listeners serve now (names, expiry, file). */
   certificates(): ReturnType<HttpListeners['certificates']> { return this.http.certificates(); }
@@ -75,6 +80,20 @@ export class Router {
     await rt.tcp.start(rt.current.config.tcp);
     rt.health.start();
     return out;
+  }
+
+  /**
+   * A handler for a server the application owns, with the first listener's rules; starts the
+   * health checks (src/listen/embed.ts). `close()` ends them.
+   */
+  handler(): RequestHandler {
+    this.runtime.health.start();
+    return embedHandler(this.runtime, this.runtime.current.config.listen[0]!);
+  }
+
+  /** For the same server's 'upgrade' event: `server.on('upgrade', router.upgradeHandler(server))`. */
+  upgradeHandler(server: Server): UpgradeHandler {
+    return embedUpgrade(this.runtime, this.runtime.current.config.listen[0]!, server);
   }
 
   /** Stop accepting, let in-flight requests finish (up to deadlineMs), then close everything. */

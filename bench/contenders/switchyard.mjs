@@ -1,7 +1,7 @@
 // Switchyard with a demo-like rule set: path, MIME and header rules ahead of the catch-all, a hashing
 // pool (the first of mh / chbl / dh that is registered, else rr), connection affinity when the
 // validator accepts it. Needs `npm run build` first (reads dist/).
-// Usage: node switchyard.mjs <port> [--workers N] [--tls <port> <cert> <key>] [--http2] <backend-url>...
+// Usage: node switchyard.mjs <port> [--workers N] [--engine fast|node] [--tls <port> <cert> <key>] [--http2] <backend-url>...
 // --tls adds an HTTPS listener with the given PEM files; --http2 sets `http2: true` on it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ const port = Number(args.shift());
 let workers = 1;
 let tls;
 let http2 = false;
+/** listen.engine of the cleartext listener (unset: the build's default). */
+let engine;
 while (args[0]?.startsWith('--')) {
   const a = args.shift();
   if (a === '--workers') {
@@ -25,10 +27,11 @@ while (args[0]?.startsWith('--')) {
     const [tlsPort, cert, key] = args.splice(0, 3);
     tls = { port: Number(tlsPort), cert, key };
   } else if (a === '--http2') http2 = true;
+  else if (a === '--engine') engine = args.shift();
   else throw new Error(`unknown option ${a}`);
 }
 const urls = args;
-const plain = { host: '127.0.0.1', port };
+const plain = { host: '127.0.0.1', port, ...(engine ? { engine } : {}) };
 const listen = tls
   ? [plain, { host: '127.0.0.1', port: tls.port, tls: { cert: tls.cert, key: tls.key }, ...(http2 ? { http2: true } : {}) }]
   : plain;

@@ -4,6 +4,7 @@ import client from 'prom-client';
 import type { Router } from '../router.js';
 import { affinityFigures } from './affinity.js';
 import { LATENCY_BUCKETS_MS, type Stats } from './stats.js';
+import { registerWatchMetrics } from './watch.js';
 
 const CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'];
 const STATES = ['active', 'drain', 'disabled', 'down'];
@@ -23,11 +24,19 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
     labelNames: ['route', 'pool', 'backend', 'code'], registers: [registry],
     collect() {
       this.reset();
-      for (const rc of stats.routes) {
+      for (const rc of stats.allRoutes()) {
         rc.classes.forEach((n, i) => {
           if (n > 0) this.inc({ route: rc.route, pool: rc.pool, backend: rc.backend, code: CLASSES[i]! }, n);
         });
       }
+    },
+  });
+  new client.Counter({
+    name: 'switchyard_rate_limited_total', help: 'Requests refused with 429 by a route rate limit',
+    labelNames: ['route'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, n] of router.rates.limited) this.inc({ route }, n);
     },
   });
   new client.Gauge({
@@ -35,7 +44,7 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
     labelNames: ['pool', 'backend'], registers: [registry],
     collect() {
       this.reset();
-      for (const { p, b } of backends()) this.set({ pool: p.name, backend: b.id }, b.active);
+      for (const { p, b } of backends()) this.set({ pool: p.name, backend: b.id }, b.active + stats.peerBackend(p.name, b.id).active);
     },
   });
   new client.Gauge({
@@ -75,7 +84,7 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
     labelNames: ['pool', 'backend'], registers: [registry],
     collect() {
       this.reset();
-      for (const { p, b } of backends()) this.inc({ pool: p.name, backend: b.id }, b.ejections);
+      for (const { p, b } of backends()) this.inc({ pool: p.name, backend: b.id }, b.ejections + stats.peerBackend(p.name, b.id).upstream.ejections);
     },
   });
   new client.Counter({
@@ -129,6 +138,8 @@ export function createMetrics(router: Router, stats: Stats): Metrics {
     },
   });
 
+  registerWatchMetrics(registry, router);
+
   return {
     registry,
     async render() {
@@ -143,7 +154,7 @@ const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n'
 function latencyHistogram(stats: Stats): string {
   const name = 'switchyard_request_duration_seconds';
   const out = [`# HELP ${name} Request latency (first byte in to last byte out) by route, pool and backend`, `# TYPE ${name} histogram`];
-  for (const rc of stats.routes) {
+  for (const rc of stats.allRoutes()) {
     const l = `route="${esc(rc.route)}",pool="${esc(rc.pool)}",backend="${esc(rc.backend)}"`;
     let cum = 0;
     LATENCY_BUCKETS_MS.forEach((ms, i) => {

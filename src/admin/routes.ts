@@ -6,11 +6,15 @@ import { Type } from '@sinclair/typebox';
 import { SwitchyardError } from '../errors.js';
 import type { Router } from '../router.js';
 import { affinityEntries, affinityFigures } from './affinity.js';
+import { dryRun, refuseReloadBody, registerConfigRoute, wantsDryRun } from './preview-routes.js';
+import { DryRunOut, DryRunQuery } from './preview-schema.js';
 import type { Metrics } from './metrics.js';
 import * as S from './schemas.js';
 import type { EventStream } from './sse.js';
 import type { Stats } from './stats.js';
 import { backendView, poolView } from './views.js';
+import { actionOf } from '../pipeline/route-actions.js';
+import { rateView } from './rate-view.js';
 
 export interface RouteDeps {
   router: Router;
@@ -64,7 +68,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     { schema: { params: S.PoolParams, body: S.AddBackendBody, response: { 201: S.BackendOut, ...errors } } },
     async (req, reply) => {
       const pool = router.control.pool(req.params.pool);
-      const b = router.control.add(pool.name, req.body.url, req.body.weight ?? 1, 'added through the admin API');
+      const b = router.control.add(pool.name, req.body.url, req.body.weight ?? 1, 'added through the admin API', req.body.backup ?? false);
       return reply.code(201).send(backendView(router, pool, b, stats));
     },
   );
@@ -105,7 +109,10 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   });
 
   app.get('/api/routes', { schema: { response: { 200: Type.Array(S.RouteOut), ...errors } } }, async () =>
-    router.current.matcher.routes.map((r) => ({ index: r.index, name: r.name, pool: r.pool, match: r.describe })),
+    router.current.matcher.routes.map((r) => ({
+      index: r.index, name: r.name, ...(r.pool !== undefined ? { pool: r.pool } : {}), match: r.describe,
+      action: actionOf(r.pool, r.actions), ...(r.actions?.describe ? { details: r.actions.describe } : {}), ...rateView(router, r.index, r.name),
+    })),
   );
 
   app.post<{ Body: S.ExplainBody }>(
@@ -120,13 +127,23 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     async (req) => ({ ...affinityFigures(router), list: affinityEntries(router, Math.min(100_000, Number(req.query.limit ?? 100)), req.query.pool) }),
   );
 
-  app.post('/api/reload', { schema: { response: { 200: S.ReloadOut, 409: S.ErrorBody, 422: S.ReloadOut, 401: S.ErrorBody } } }, async (_req, reply) => {
+  app.post<{ Querystring: Static<typeof DryRunQuery>; Body: unknown }>('/api/reload', {
+    bodyLimit: 8 << 20,
+    schema: { querystring: DryRunQuery, response: { 200: Type.Union([DryRunOut, S.ReloadOut]), 400: S.ErrorBody, 409: S.ErrorBody, 422: Type.Union([DryRunOut, S.ReloadOut]), 401: S.ErrorBody } },
+  }, async (req, reply) => {
+    if (wantsDryRun(req.query)) {
+      const d = await dryRun(router, req.body);
+      return reply.code(d.status).send(d.answer);
+    }
+    refuseReloadBody(req.body);
     if (!router.file) throw new SwitchyardError('SY_ERR_RELOAD_NO_FILE', 'this router was not started from a config file; nothing to reload');
     const r = await router.reload();
-    return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, problems: r.problems });
+    return reply.code(r.ok ? 200 : 422).send({ ok: r.ok, configVersion: router.current.version, changes: r.changes, kept: r.kept, problems: r.problems });
   });
 
-  app.get('/api/stats', async () => ({ latest: stats.latest ?? null, history: stats.history }));
+  registerConfigRoute(app, router);
+
+  app.get('/api/stats', async () => ({ latest: stats.latest ?? null, history: stats.history, workers: stats.workers() }));
 
   app.get('/api/events', (req, reply) => {
     reply.hijack();

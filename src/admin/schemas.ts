@@ -1,6 +1,7 @@
 // JSON schemas (TypeBox → plain JSON Schema for fastify's ajv and serializer) of every admin
 // API input and output.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MisroutesOut, ShadowOut } from './watch-schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -23,7 +24,7 @@ const Weight = Type.Integer({ minimum: 0, maximum: 65535 });
 export const AdminStateSchema = Type.Union([Type.Literal('active'), Type.Literal('drain'), Type.Literal('disabled')]);
 
 export const AddBackendBody = Type.Object(
-  { url: Type.String({ minLength: 1, maxLength: 2048 }), weight: Type.Optional(Weight) },
+  { url: Type.String({ minLength: 1, maxLength: 2048 }), weight: Type.Optional(Weight), backup: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
 export type AddBackendBody = Static<typeof AddBackendBody>;
@@ -68,6 +69,8 @@ export const HealthOut = Type.Object({
 export const BackendOut = Type.Object({
   id: Type.String(),
   url: Type.String(),
+  /** Takes work only while no primary backend of the pool is available. */
+  backup: Type.Boolean(),
   state: Type.String(),
   adminState: Type.String(),
   weight: Type.Integer(),
@@ -95,7 +98,15 @@ export const PoolOut = Type.Object({
   affinity: Type.String(),
   params: Type.Record(Type.String(), Type.Unknown()),
   inFlight: Type.Integer(),
+  /** Which backends take new work now: 'primary', 'backup' (no primary available) or 'none'. */
+  serving: Type.Union([Type.Literal('primary'), Type.Literal('backup'), Type.Literal('none')]),
+  /** The pool that takes the requests while this one has no available backend. */
+  fallback: Nullable(Type.String()),
+  /** The answer in place of the plain 503 when nothing is available. */
+  sorry: Nullable(Type.Object({ status: Type.Integer(), contentType: Type.String(), body: Type.String() })),
   backends: Type.Array(BackendOut),
+  shadow: Type.Optional(ShadowOut),
+  misroutes: Type.Optional(MisroutesOut),
 });
 export type PoolOut = Static<typeof PoolOut>;
 
@@ -119,8 +130,17 @@ export const StatusOut = Type.Object({
 export const RouteOut = Type.Object({
   index: Type.Integer(),
   name: Type.String(),
-  pool: Type.String(),
+  /** Absent for a route that answers itself. */
+  pool: Type.Optional(Type.String()),
   match: Type.String(),
+  /** `pool <name>`, `redirect <status> <to>` or `respond <status>` (pipeline/route-actions.ts actionOf). */
+  action: Type.String(),
+  /** Rewrite, header edits and body limit, when the route has any. */
+  details: Type.Optional(Type.String()),
+  /** e.g. `10/s burst 20 by client` (src/admin/rate-view.ts). */
+  rateLimit: Type.Optional(Type.String()),
+  /** Requests refused with 429 by the rate limit since start. */
+  rateLimited: Type.Optional(Type.Integer()),
 });
 
 /** A certificate a TLS listener serves (src/listen/certs.ts CertInfo). */
@@ -138,6 +158,8 @@ export const ReloadOut = Type.Object({
   ok: Type.Boolean(),
   configVersion: Type.Integer(),
   changes: Type.Array(Type.String()),
+  /** Runtime changes the reload kept (docs/admin.md#runtime-changes-and-reloads). */
+  kept: Type.Array(Type.String()),
   problems: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
 });
 

@@ -4,6 +4,9 @@
 import hdr from 'hdr-histogram-js';
 import type { Router } from '../router.js';
 import type { AccessRecord } from '../proxy/records.js';
+import { watchTick, type WatchFigures } from './watch.js';
+import type { BackendState } from '../pools/backend.js';
+import { emptyCell, sumCells, sumRoutes, type CellShare, type RouteShare, type StatsShare } from './stats-share.js';
 
 type Histogram = ReturnType<typeof hdr.build>;
 
@@ -44,16 +47,30 @@ class Window {
     if (cache === 1) this.hits++;
     else if (cache === 2) this.misses++;
   }
-  /** [p50, p99] in ms from the window's samples, through an HDR histogram; nulls when idle. */
-  percentiles(): [number | null, number | null] {
+  private fill(): number {
     const n = Math.min(this.requests, SAMPLES);
-    if (n === 0) return [null, null];
     scratch.reset();
     for (let i = 0; i < n; i++) scratch.recordValue(this.samples[i]!);
+    return n;
+  }
+  /** [p50, p99] in ms from the window's samples plus other workers' encoded histograms (merged, not averaged); nulls when idle. */
+  percentiles(others: readonly string[] = []): [number | null, number | null] {
+    const n = this.fill();
+    for (const h of others) {
+      const d = hdr.decodeFromCompressedBase64(h);
+      scratch.add(d);
+      d.destroy();
+    }
+    if (n === 0 && others.length === 0) return [null, null];
     return [round(scratch.getValueAtPercentile(50) / 1000), round(scratch.getValueAtPercentile(99) / 1000)];
   }
   reset(): void {
     this.requests = this.errors = this.hits = this.misses = 0;
+  }
+  /** The window for the cluster primary (src/admin/stats-share.ts). */
+  share(): CellShare['win'] {
+    const hist = this.fill() === 0 ? null : hdr.encodeIntoCompressedBase64(scratch);
+    return { requests: this.requests, errors: this.errors, hits: this.hits, misses: this.misses, hist };
   }
 }
 
@@ -116,7 +133,7 @@ export interface BackendFigures extends Figures {
   reason: string;
 }
 
-export interface PoolFigures extends Figures {
+export interface PoolFigures extends Figures, WatchFigures {
   scheduler: string;
   backends: Record<string, BackendFigures>;
 }
@@ -154,6 +171,11 @@ export class Stats {
   private lastTick = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private readonly observer = (r: AccessRecord): void => this.observe(r);
+  /** Cluster mode: the other workers' latest shares (and the dead ones' totals), added to every figure. */
+  peers: StatsShare[] = [];
+  /** Cluster mode: receives this worker's share at each tick (src/cli/cluster-stats.ts). */
+  onShare: ((s: StatsShare) => void) | undefined;
+  private ownShare: StatsShare | undefined;
 
   constructor(private readonly router: Router) {}
 
@@ -225,25 +247,35 @@ export class Stats {
     this.lastTick = now;
     const pools: Record<string, PoolFigures> = {};
     const point: HistoryPoint = { at: now, pools: {} };
+    const share: StatsShare | undefined = this.onShare ? { worker: 0, pid: process.pid, at: now, pools: {}, routes: this.routes.map(routeShare) } : undefined;
+    const peers = this.peers;
     for (const pool of this.router.pools.values()) {
       const pc = this.pools.get(pool.name) ?? new PoolCell();
       const backends: Record<string, BackendFigures> = {};
+      const shared: Record<string, CellShare> = {};
       for (const b of pool.backends) {
         const bc = pc.backends.get(b.id) ?? new BackendCell();
+        const peer = peers.length ? sumCells(peers, pool.name, b.id) : undefined;
         backends[b.id] = {
           id: b.id, url: b.url, state: b.state, weight: b.weight, configWeight: b.configWeight, reason: b.reason,
-          keys: bc.keys.size, ...figures(bc.win, bc, b.active, dt),
+          keys: Math.max(bc.keys.size, peer?.cell.keys ?? 0), ...figures(bc.win, bc, b.active, dt, peer),
         };
+        if (share) shared[b.id] = cellShare(bc, bc.win, b.active, b);
         bc.win.reset();
       }
-      const f = figures(pc.win, pc, pool.inFlight, dt);
-      pools[pool.name] = { scheduler: pool.spec.scheduler, backends, ...f };
+      const f = figures(pc.win, pc, pool.inFlight, dt, peers.length ? sumCells(peers, pool.name) : undefined);
+      if (share) share.pools[pool.name] = { cell: cellShare(pc, pc.win, pool.inFlight), backends: shared };
+      pools[pool.name] = { scheduler: pool.spec.scheduler, backends, ...f, ...watchTick(pool, now, this.router.events) };
       point.pools[pool.name] = { rps: f.rps, p50: f.p50, p99: f.p99, errors: f.errors };
       pc.win.reset();
       // backends that left the pool: forget their windows
       for (const [id, bc] of pc.backends) if (!pool.backends.some((b) => b.id === id)) bc.win.reset();
     }
     const t: StatsTick = { at: now, pools };
+    if (share) {
+      this.onShare?.(share);
+      this.ownShare = share;
+    }
     this.latest = t;
     this.history.push(point);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
@@ -254,22 +286,59 @@ export class Stats {
   /** Cumulative figures for one backend (for /metrics and listings). */
   backendTotals(pool: string, id: string): { requests: number; errors: number; hits: number; misses: number; keys: number } {
     const bc = this.pools.get(pool)?.backends.get(id);
-    return bc ? { requests: bc.requests, errors: bc.errors, hits: bc.hits, misses: bc.misses, keys: bc.keys.size } : { requests: 0, errors: 0, hits: 0, misses: 0, keys: 0 };
+    const own = bc ? { requests: bc.requests, errors: bc.errors, hits: bc.hits, misses: bc.misses, keys: bc.keys.size } : { requests: 0, errors: 0, hits: 0, misses: 0, keys: 0 };
+    if (this.peers.length === 0) return own;
+    const p = this.peerBackend(pool, id);
+    return { requests: own.requests + p.requests, errors: own.errors + p.errors, hits: own.hits + p.hits, misses: own.misses + p.misses, keys: Math.max(own.keys, p.keys) };
+  }
+
+  /** The other workers' summed figures for one backend (zeros outside cluster mode). */
+  peerBackend(pool: string, id: string): CellShare {
+    return this.peers.length ? sumCells(this.peers, pool, id).cell : emptyCell();
+  }
+
+  /** Cluster mode: each live worker's id, pid and finished requests (empty outside cluster mode). */
+  workers(): { worker: number; pid: number; requests: number }[] {
+    const live = [this.ownShare, ...this.peers].filter((x): x is StatsShare => x !== undefined && x.pid !== 0);
+    return live.map((x) => ({ worker: x.worker, pid: x.pid, requests: Object.values(x.pools).reduce((n, p) => n + p.cell.requests, 0) }))
+      .sort((a, b) => a.worker - b.worker);
+  }
+
+  /** The other workers' summed figures for one pool (zeros outside cluster mode). */
+  peerPool(pool: string): CellShare {
+    return this.peers.length ? sumCells(this.peers, pool).cell : emptyCell();
+  }
+
+  /** Per (route, pool, backend) figures for /metrics: this worker's plus the others' (summed). */
+  allRoutes(): readonly RouteShare[] {
+    return this.peers.length ? sumRoutes([this.routes, ...this.peers.map((p) => p.routes)]) : this.routes;
   }
 }
 
-function figures(w: Window, tot: { requests: number; errors: number; hits: number; misses: number }, active: number, dt: number): Figures {
-  const [p50, p99] = w.percentiles();
+const routeShare = (rc: RouteCell): RouteShare => ({ route: rc.route, pool: rc.pool, backend: rc.backend, classes: [...rc.classes], buckets: [...rc.buckets], sum: rc.sum, count: rc.count });
+
+function cellShare(tot: { requests: number; errors: number; hits: number; misses: number; keys?: Set<string> }, win: Window, active: number, b?: BackendState): CellShare {
   return {
-    rps: round(w.requests / dt, 2),
-    active,
-    requests: tot.requests,
-    errors: w.errors,
-    errorsTotal: tot.errors,
-    errorRate: w.requests === 0 ? 0 : round(w.errors / w.requests, 4),
+    requests: tot.requests, errors: tot.errors, hits: tot.hits, misses: tot.misses, keys: tot.keys?.size ?? 0, active,
+    upstream: b ? { requests: b.requests, failures: b.failures, ejections: b.ejections } : { requests: 0, failures: 0, ejections: 0 },
+    win: win.share(),
+  };
+}
+
+function figures(w: Window, tot: { requests: number; errors: number; hits: number; misses: number }, active: number, dt: number, peer?: { cell: CellShare; hists: string[] }): Figures {
+  const [p50, p99] = w.percentiles(peer?.hists);
+  const o = peer?.cell ?? emptyCell();
+  const win = { requests: w.requests + o.win.requests, errors: w.errors + o.win.errors, hits: w.hits + o.win.hits, misses: w.misses + o.win.misses };
+  return {
+    rps: round(win.requests / dt, 2),
+    active: active + o.active,
+    requests: tot.requests + o.requests,
+    errors: win.errors,
+    errorsTotal: tot.errors + o.errors,
+    errorRate: win.requests === 0 ? 0 : round(win.errors / win.requests, 4),
     p50,
     p99,
-    hitRatio: ratio(w.hits, w.misses),
-    hitRatioTotal: ratio(tot.hits, tot.misses),
+    hitRatio: ratio(win.hits, win.misses),
+    hitRatioTotal: ratio(tot.hits + o.hits, tot.misses + o.misses),
   };
 }

@@ -27,13 +27,16 @@ function usable(pool: PoolRuntime, id: string, ctx: PickContext, expireQuiescent
   if (b.state !== 'active' && b.state !== 'drain') return undefined;
   if (expireQuiescent && b.weight === 0) return undefined;
   if (ctx.avoid !== undefined && ctx.avoid.has(id)) return undefined;
+  // a client pinned to a backup goes back to the primaries once one serves (src/pools/backup.ts)
+  if (b.backup && pool.backup !== undefined && !pool.backup.serving) return undefined;
   return b;
 }
 
 /** The scheduler's choice, or in cluster workers without a store a hash of the template's key. */
 function firstChoice(pool: PoolRuntime, ctx: PickContext, peek: boolean, aff: AffinityInput, key: string | undefined, schedule: Schedule) {
   if (aff.core.consistent && key !== undefined) {
-    const b = rendezvous(pool.backends, `${pool.name}\0${key}`, ctx.avoid);
+    const tier = pool.backup?.serving ? pool.backup.backends : pool.primaries;
+    const b = rendezvous(tier, `${pool.name}\0${key}`, ctx.avoid);
     return { backend: b, reason: b ? 'consistent hash over eligible backends (cluster worker)' : 'no eligible backend' };
   }
   return schedule(pool, ctx, peek);

@@ -392,6 +392,25 @@ export class AffinityTable {
     };
   }
 
+  /** Live entries per pool and backend id, in one pass without sorting (the reload preview, src/runtime/dry-run.ts). */
+  countByBackend(now: number): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
+    const { i32, f64 } = this;
+    for (let j = 0; j <= this.mask; j++) {
+      const t = i32[j * 8 + TAG]!;
+      if (t === 0) continue;
+      if (i32[j * 8 + FLAGS]! < LIVE && f64[j * 4 + 2]! <= now) continue;
+      const b = i32[j * 8 + BACKEND]!;
+      if (!this.backendValid[b]) continue;
+      const pool = this.poolNames[(t - 1) >> 8]!;
+      let m = out.get(pool);
+      if (m === undefined) out.set(pool, (m = new Map()));
+      const id = this.backendIds[b]!;
+      m.set(id, (m.get(id) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /**
    * Entries, latest expiry first (for templates: most recently used first); expired ones left out.
    * One pass over the buckets keeping the best `limit` in a heap: about 20 ms at 1M entries.

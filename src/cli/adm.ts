@@ -49,7 +49,7 @@ export async function call<T>(o: AdmOptions, method: string, path: string, body?
       ? `the admin API at ${base} refused the token (401 Unauthorized); check --token or SWITCHYARD_ADMIN_TOKEN`
       : `the admin API at ${base} needs a token (401 Unauthorized); pass --token or set SWITCHYARD_ADMIN_TOKEN`);
   }
-  if (res.status >= 400 && !(res.status === 422 && path === '/api/reload')) {
+  if (res.status >= 400 && !(res.status === 422 && path.startsWith('/api/reload'))) {
     const body = data as { error?: string; code?: string; path?: string } | null;
     // the API's own code and key path when it sent them (src/admin/errors.ts)
     throw new SwitchyardError(isErrorCode(body?.code) ? body.code : 'SY_ERR_ADMIN_REFUSED', `${method} ${path}: ${res.status} ${body?.error ?? res.statusText}`, body?.path);
@@ -72,6 +72,9 @@ export function formatList(status: Status, admin: string, pools: PoolOut[]): str
     if (p.hashing) flags.push(`hash ${p.hashKey}`);
     if (p.affinity !== 'none') flags.push(`persistent ${p.affinity}`);
     for (const [k, v] of Object.entries(p.params)) flags.push(`${k}=${String(v)}`);
+    if (p.fallback !== null) flags.push(`fallback ${p.fallback}`);
+    if (p.sorry !== null) flags.push(`sorry ${p.sorry.status}`);
+    if (p.serving !== 'primary') flags.push(p.serving === 'backup' ? 'SERVING-BACKUPS' : 'NO-BACKEND');
     const prot = p.backends.some((b) => b.url.startsWith('tcp:')) ? 'TCP ' : 'HTTP';
     lines.push(`${prot} ${pad(p.name, 20)} ${pad(p.scheduler, 10)} ${flags.join(' ')}`.trimEnd());
     for (const b of p.backends) lines.push(backendLine(b));
@@ -82,7 +85,7 @@ export function formatList(status: Status, admin: string, pools: PoolOut[]): str
 function backendLine(b: BackendOut): string {
   const w = b.weight === b.configWeight ? String(b.weight) : `${b.weight}/${b.configWeight}`;
   const hit = b.live?.hitRatioTotal;
-  return `  -> ${pad(b.id, 28)} ${pad(b.state, 8)} ${pad(w, 6)} ${pad(b.active, 9)} ${pad(b.requests, 9)} ${pad(b.errors, 7)} ${pad(num(b.live?.rps), 7)} ${pad(num(b.live?.p99, 2), 6)} ${hit === null || hit === undefined ? '-' : (hit * 100).toFixed(0)}`.trimEnd();
+  return `  -> ${pad(b.backup ? `${b.id} backup` : b.id, 28)} ${pad(b.state, 8)} ${pad(w, 6)} ${pad(b.active, 9)} ${pad(b.requests, 9)} ${pad(b.errors, 7)} ${pad(num(b.live?.rps), 7)} ${pad(num(b.live?.p99, 2), 6)} ${hit === null || hit === undefined ? '-' : (hit * 100).toFixed(0)}`.trimEnd();
 }
 
 /** `ipvsadm -Lc`-like listing of the affinity table. */
@@ -108,6 +111,8 @@ function intArg(name: string): (v: string) => number {
 }
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
+/** The runtime changes a reload kept (docs/admin.md#runtime-changes-and-reloads). */
+const keptLines = (kept: string[] | undefined): string => (kept?.length ? `\nkept ${kept.length} runtime change(s):\n${kept.map((k) => `  ${k}`).join('\n')}` : '');
 const backendPath = (pool: string, id: string): string => `/api/pools/${encodeURIComponent(pool)}/backends/${encodeURIComponent(id)}`;
 
 export function registerAdm(program: Command): void {
@@ -147,10 +152,11 @@ export function registerAdm(program: Command): void {
     .argument('<pool>', 'pool name')
     .argument('<url>', 'backend URL, e.g. http://127.0.0.1:9103')
     .option('-w, --weight <n>', 'weight', intArg('--weight'), 1)
-    .action(async (pool: string, url: string, o: { weight: number }, cmd: Command) => {
+    .option('--backup', 'a backup backend: takes work only while no primary of the pool is available')
+    .action(async (pool: string, url: string, o: { weight: number; backup?: boolean }, cmd: Command) => {
       const ao = opts(cmd);
-      const { data } = await call<BackendOut>(ao, 'POST', `/api/pools/${encodeURIComponent(pool)}/backends`, { url, weight: o.weight });
-      show(ao, data, `${pool}: added ${data.id} (${data.url}) weight ${data.configWeight}, ${data.state}`);
+      const { data } = await call<BackendOut>(ao, 'POST', `/api/pools/${encodeURIComponent(pool)}/backends`, { url, weight: o.weight, ...(o.backup ? { backup: true } : {}) });
+      show(ao, data, `${pool}: added ${data.id} (${data.url}) weight ${data.configWeight}${data.backup ? ' backup' : ''}, ${data.state}`);
     });
 
   adm
@@ -199,11 +205,11 @@ export function registerAdm(program: Command): void {
     .description('re-read the config file; a config with problems is rejected and the running one stays')
     .action(async (_o: unknown, cmd: Command) => {
       const ao = opts(cmd);
-      const { status, data } = await call<{ ok: boolean; configVersion: number; changes: string[]; problems: { path: string; message: string }[] }>(ao, 'POST', '/api/reload');
+      const { status, data } = await call<{ ok: boolean; configVersion: number; changes: string[]; kept?: string[]; problems: { path: string; message: string }[] }>(ao, 'POST', '/api/reload');
       if (status === 422 || !data.ok) {
         if (ao.json) out(JSON.stringify(data, null, 2));
         throw new SwitchyardError('SY_ERR_CONFIG_INVALID', `reload rejected; the running config stays:\n${data.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
       }
-      show(ao, data, `reloaded: config v${data.configVersion}, ${data.changes.length} change(s)${data.changes.length ? '\n' + data.changes.map((c) => `  ${c}`).join('\n') : ''}`);
+      show(ao, data, `reloaded: config v${data.configVersion}, ${data.changes.length} change(s)${data.changes.length ? '\n' + data.changes.map((c) => `  ${c}`).join('\n') : ''}${keptLines(data.kept)}`);
     });
 }

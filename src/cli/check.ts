@@ -2,6 +2,7 @@
 import type { Config } from '../config/normalized.js';
 import { lookup } from 'node:dns/promises';
 import { Matcher } from '../match/compile.js';
+import { actionOf } from '../pipeline/route-actions.js';
 import { readCerts, type CertInfo, type Problem } from '../listen/certs.js';
 
 /** `certs`: what listenerCerts read, listed under the listeners. */
@@ -13,14 +14,20 @@ export function describeConfig(config: Config, certs: readonly CertInfo[] = []):
   lines.push('', 'Routes (first match wins):');
   const m = new Matcher(config.routes);
   const w = Math.max(4, ...m.routes.map((r) => r.name.length));
-  for (const r of m.routes) lines.push(`  ${String(r.index + 1).padStart(2)}. ${r.name.padEnd(w)}  → ${r.pool.padEnd(10)} ${r.describe}`);
+  // `→ <pool>` as before for a pool route, `→ redirect 301 <to>` / `→ respond 503` for the others
+  const action = (r: (typeof m.routes)[number]) => r.pool ?? actionOf(r.pool, r.actions);
+  const aw = Math.max(10, ...m.routes.map((r) => action(r).length));
+  for (const r of m.routes) {
+    lines.push(`  ${String(r.index + 1).padStart(2)}. ${r.name.padEnd(w)}  → ${action(r).padEnd(aw)}  ${r.describe}`);
+    if (r.actions?.describe) lines.push(`      ${' '.repeat(w)}    ${r.actions.describe}`);
+  }
   lines.push('', 'Pools:');
   for (const p of Object.values(config.pools)) {
     const hk = p.hashKey.kind === 'header' || p.hashKey.kind === 'cookie' ? `${p.hashKey.kind}:${p.hashKey.name}` : p.hashKey.kind;
     const params = Object.entries(p.rawParams).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     const aff = typeof p.affinity === 'string' ? p.affinity : `header:${p.affinity.header}`;
-    lines.push(`  ${p.name}: scheduler ${p.scheduler}${params ? ' ' + params : ''}, hashKey ${hk}, affinity ${aff}${p.health ? `, health ${p.health.type} ${p.health.type === 'http' ? p.health.path : ''}` : ''}`);
-    for (const b of p.backends) lines.push(`      ${b.url}  weight ${b.weight}`);
+    lines.push(`  ${p.name}: scheduler ${p.scheduler}${params ? ' ' + params : ''}, hashKey ${hk}, affinity ${aff}${p.health ? `, health ${p.health.type} ${p.health.type === 'http' ? p.health.path : ''}` : ''}${p.fallback ? `, fallback ${p.fallback}` : ''}${p.sorry ? `, sorry ${p.sorry.status}` : ''}`);
+    for (const b of p.backends) lines.push(`      ${b.url}  weight ${b.weight}${b.backup ? '  backup' : ''}`);
   }
   for (const t of config.tcp) lines.push(`  tcp ${t.name}: ${t.listen.host}:${t.listen.port} → pool ${t.pool}`);
   return lines.join('\n');

@@ -9,6 +9,8 @@ import { availableParallelism } from 'node:os';
 import type { DemoBackend } from '../demo/backends.js';
 import type { Router } from '../router.js';
 import { forwardChanges } from './cluster-control.js';
+import { gatherStats } from './cluster-stats.js';
+import { RespawnBackoff } from './respawn.js';
 
 export interface ClusterRunning {
   router: Router;
@@ -20,7 +22,7 @@ export function workerCount(configured: number): number {
   return configured === 0 ? availableParallelism() : configured;
 }
 
-/** Run as the cluster primary: fork, restart crashed workers, forward SIGHUP, stop on demand. */
+/** Run as the cluster primary: fork, restart crashed workers (with a back-off, src/cli/respawn.ts), forward SIGHUP, stop on demand. */
 export function startCluster(file: string, router: Router, demo: DemoBackend[], n: number): ClusterRunning {
   process.env.SWITCHYARD_AFFINITY_SECRET ??= randomBytes(24).toString('base64url');
   process.env.SWITCHYARD_NO_DEMO = '1';
@@ -28,13 +30,18 @@ export function startCluster(file: string, router: Router, demo: DemoBackend[], 
   let announced = false;
   // one worker runs the admin server (and its replacement, should it die); see cluster-control.ts
   let adminWorker: number | undefined;
+  const born = new Map<number, number>();
+  const pending = new Set<NodeJS.Timeout>();
+  const backoff = new RespawnBackoff();
   const fork = (): Worker => {
     const admin = adminWorker === undefined;
     const w = cluster.fork({ SWITCHYARD_ADMIN: admin ? '1' : '0' });
     if (admin) adminWorker = w.id;
+    born.set(w.id, Date.now());
     return w;
   };
   forwardChanges();
+  gatherStats(() => adminWorker);
   cluster.on('listening', (_w, addr) => {
     if (announced) return;
     announced = true;
@@ -44,8 +51,17 @@ export function startCluster(file: string, router: Router, demo: DemoBackend[], 
   cluster.on('exit', (w, code, signal) => {
     if (stopping) return;
     if (w.id === adminWorker) adminWorker = undefined;
-    process.stderr.write(`switchyard: worker ${w.process.pid} exited (${signal ?? code}); starting another\n`);
-    setTimeout(fork, 500).unref();
+    const delay = backoff.next(Date.now() - (born.get(w.id) ?? 0));
+    born.delete(w.id);
+    process.stderr.write(`switchyard: worker ${w.process.pid} exited (${signal ?? code}); starting another in ${delay} ms\n`);
+    // not unref'd: with every worker dead this timer is what keeps the primary alive
+    const t = setTimeout(() => {
+      pending.delete(t);
+      if (stopping) return;
+      const n = fork();
+      process.stderr.write(`switchyard: worker ${n.process.pid} replaces ${w.process.pid}\n`);
+    }, delay);
+    pending.add(t);
   });
   for (let i = 0; i < n; i++) fork();
   const onHup = () => {
@@ -54,6 +70,7 @@ export function startCluster(file: string, router: Router, demo: DemoBackend[], 
   process.on('SIGHUP', onHup);
   const stop = async () => {
     stopping = true;
+    for (const t of pending) clearTimeout(t);
     process.off('SIGHUP', onHup);
     const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     await Promise.all(live.map((w) => new Promise<void>((resolve) => {

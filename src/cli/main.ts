@@ -7,15 +7,18 @@ import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
 import { addressClashes, boundSockets, certWarnings, configWarnings, describeConfig, listenerCerts } from './check.js';
 import { formatExplanation } from './explain.js';
-import { start } from './start.js';
+import { formatPreview, previewAgainst } from './preview.js';
+import { say, start } from './start.js';
+import { argumentHint, collect, commandOf, hintFor, packageVersion } from './args.js';
 import { registerAdm } from './adm.js';
 import { registerSimulate } from './simulate.js';
+import { registerSelftest } from './selftest.js';
 
 const program = new Command();
 program
   .name('switchyard')
   .description('Content-aware L7 request router: routes by path, MIME type and headers; IPVS-style schedulers and affinity.')
-  .showHelpAfterError()
+  .version(packageVersion(), '-V, --version', 'print the version')
   .exitOverride();
 
 program
@@ -24,30 +27,32 @@ program
   .option('-c, --config <file>', 'config file (.ts, .js, .mjs)', 'routes.config.ts')
   .option('--demo', 'also start the demo backends named in the config (loopback only)', false)
   .option('--no-traffic', 'with --demo: do not send the light demo load')
-  .action(async (o: { config: string; demo: boolean; traffic: boolean }) => {
-    const running = await start(o.config, { demo: o.demo, traffic: o.traffic });
+  .option('--log-demo-load', "with --demo: write the demo load's requests to the access log too", false)
+  .action(async (o: { config: string; demo: boolean; traffic: boolean; logDemoLoad: boolean }) => {
+    const running = await start(o.config, { demo: o.demo, traffic: o.traffic, logDemoLoad: o.logDemoLoad });
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) return;
       stopping = true;
-      process.stdout.write(`switchyard: ${sig}: finishing in-flight requests…\n`);
+      say(`switchyard: ${sig}: finishing in-flight requests…`);
       void running.stop().then(() => process.exit(0));
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      void running.router.reload().then((r) => {
-        process.stdout.write(r.ok ? `switchyard: reloaded (${r.changes.length} changes)\n` : `switchyard: reload rejected:\n${r.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}\n`);
-      });
-    });
+    // the runtime logs the outcome once, on stderr (src/runtime/runtime.ts)
+    process.on('SIGHUP', () => void running.router.reload());
   });
 
 program
   .command('check')
   .description('validate a config; print the route table and pools')
   .option('-c, --config <file>', 'config file', 'routes.config.ts')
-  .action(async (o: { config: string }) => {
-    const { config, problems } = validate(await importConfig(o.config));
+  .option('--against <url>', "preview a reload to this config on the router whose admin API is at <url>; nothing is applied")
+  .option('--token <token>', 'with --against: admin token (default: $SWITCHYARD_ADMIN_TOKEN, or $SWITCHYARD_TOKEN)')
+  .option('--json', 'with --against: print the preview as JSON', false)
+  .action(async (o: { config: string; against?: string; token?: string; json: boolean }) => {
+    const raw = await importConfig(o.config);
+    const { config, problems } = validate(raw);
     if (!config) throw new ConfigError(problems, o.config);
     // clashes that only show once host names are resolved (validation compares the strings)
     const clashes = addressClashes(await boundSockets(config));
@@ -55,6 +60,11 @@ program
     const tls = listenerCerts(config);
     if (clashes.length + tls.problems.length > 0) throw new ConfigError([...clashes, ...tls.problems], o.config);
     const warnings = [...configWarnings(config), ...certWarnings(tls.certs, Date.now())].map((w) => `warning: ${w}\n`).join('');
+    if (o.against !== undefined) {
+      const a = await previewAgainst(raw, { admin: o.against, token: o.token ?? process.env.SWITCHYARD_ADMIN_TOKEN ?? process.env.SWITCHYARD_TOKEN });
+      process.stdout.write(o.json ? `${JSON.stringify(a.preview, null, 2)}\n` : `${o.config}: OK\n${warnings}\n${formatPreview(o.against, a)}\n`);
+      return;
+    }
     process.stdout.write(`${o.config}: OK\n${warnings}\n${describeConfig(config, tls.certs)}\n`);
   });
 
@@ -64,12 +74,12 @@ program
   .argument('<method>', 'HTTP method')
   .argument('<url>', 'path (and query), or an absolute URL')
   .option('-c, --config <file>', 'config file', 'routes.config.ts')
-  .option('-H, --header <header...>', "request header 'Name: value' (repeatable)")
+  .option('-H, --header <header>', "request header 'Name: value' (one per -H; repeatable)", collect, [])
   .option('--client <ip>', 'client address (for client-ip hashing and affinity)', '127.0.0.1')
   .option('--json', 'print JSON', false)
-  .action(async (method: string, url: string, o: { config: string; header?: string[]; client: string; json: boolean }) => {
+  .action(async (method: string, url: string, o: { config: string; header: string[]; client: string; json: boolean }) => {
     const headers: Record<string, string> = {};
-    for (const h of o.header ?? []) {
+    for (const h of o.header) {
       const i = h.indexOf(':');
       if (i <= 0) throw new SwitchyardError('SY_ERR_CLI_ARGUMENT', `bad header ${JSON.stringify(h)}: expected 'Name: value'`, '--header');
       headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
@@ -81,21 +91,28 @@ program
   });
 
 registerSimulate(program);
+registerSelftest(program);
 registerAdm(program);
+argumentHint(program);
 
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
-    return 0;
+    // a command that found a problem it has printed (selftest) sets process.exitCode
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
-      // commander has printed its own usage error
+      // commander has printed its one-line error and the hint (args.ts); usage errors exit 2
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return e.exitCode || 2;
+      return 2;
     }
     // every other failure: one `code: message` line (a config's problems follow, one a line)
     process.stderr.write(`switchyard: ${errorLine(e)}\n`);
-    return e instanceof SwitchyardError && e.code === 'SY_ERR_CLI_ARGUMENT' ? 2 : 1;
+    if (e instanceof SwitchyardError && e.code === 'SY_ERR_CLI_ARGUMENT') {
+      process.stderr.write(`${hintFor(commandOf(program, argv.slice(2)))}\n`);
+      return 2;
+    }
+    return 1;
   }
 }
 

@@ -1,5 +1,5 @@
 // `switchyard simulate`: replay a Zipf workload (W1 by default, docs/simulator.md#reference-model) or a
-// Common/Combined Log Format access log through registered schedulers on the LARD cluster model.
+// Common/Combined Log Format or JSON access log through registered schedulers on the LARD cluster model.
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -150,7 +150,7 @@ export function registerSimulate(program: Command): void {
     .option('--min-size <bytes>', 'smallest object', String(W1.minSize))
     .option('--max-size <bytes>', 'largest object', String(W1.maxSize))
     .option('--clients <n>', 'distinct synthetic client addresses', String(W1.clients))
-    .option('--log <file>', 'replay a Common/Combined Log Format access log instead of Zipf')
+    .option('--log <file>', "replay an access log instead of Zipf: Common/Combined Log Format or Switchyard's JSON access log (one record a line)")
     .option('--rate <req/s|log>', 'open loop: Poisson arrivals at this rate, or "log" for the logged times (default: closed loop at saturation)')
     .option('--speed <x>', 'with --rate log: replay this many times faster than logged', '1')
     .option('--window <n>', 'requests kept outstanding (default (N−1)·65 + 25 − 1, LARD\'s S)')
@@ -159,6 +159,7 @@ export function registerSimulate(program: Command): void {
     .option('--json', 'print { workload, results } as JSON', false)
     .option('--html <file>', 'also write an HTML report with charts')
     .option('--no-progress', 'no progress bar')
+    .addHelpText('after', '\nThe model, workload W1, the flags and measured results: docs/simulator.md in the Switchyard repository or package.')
     .action((f: SimulateFlags) => {
       const report = runSimulate(f);
       if (f.html) writeFileSync(f.html, renderHtml(report));

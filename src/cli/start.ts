@@ -1,7 +1,7 @@
 // `switchyard start`: run the router (and, with --demo, the demo backends named in the config).
 import type { Config } from '../config/normalized.js';
 import { startDemoBackend, type DemoBackend, type DemoKind } from '../demo/backends.js';
-import { startDemoTraffic } from '../demo/traffic.js';
+import { DEMO_AGENT, startDemoTraffic } from '../demo/traffic.js';
 import { DEMO_TLS_ENV, makeDemoCert, type DemoCert } from '../demo/cert.js';
 import type { AddressInfo } from 'node:net';
 import { Router, type ReloadResult } from '../router.js';
@@ -12,7 +12,9 @@ import { ConfigError, SwitchyardError } from '../errors.js';
 import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
-import { applyRelayedChanges, relayChanges } from './cluster-control.js';
+import { applyRelayedChanges, relayChanges, replayHeld } from './cluster-control.js';
+import { shareStats } from './cluster-stats.js';
+import { configWarnings } from './check.js';
 
 export interface Running {
   router: Router;
@@ -77,7 +79,20 @@ async function demoCert(demo: boolean): Promise<{ cert?: DemoCert; off?: string 
   return { cert: c };
 }
 
-export async function start(file: string, opts: { demo: boolean; traffic?: boolean }): Promise<Running> {
+export interface StartOptions {
+  demo: boolean;
+  /** With demo: send the light demo load (default true). */
+  traffic?: boolean;
+  /** With demo: write the demo load's requests to the access log too (default false). */
+  logDemoLoad?: boolean;
+}
+
+/** Human messages (started, stopping) go to stderr; stdout carries only access records. */
+export function say(text: string): void {
+  process.stderr.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+export async function start(file: string, opts: StartOptions): Promise<Running> {
   const tls = await demoCert(opts.demo);
   const removeCert = () => {
     tls.cert?.remove();
@@ -92,12 +107,13 @@ export async function start(file: string, opts: { demo: boolean; traffic?: boole
   }
 }
 
-async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolean }, httpsOff: string | undefined): Promise<Running> {
+async function startLoaded(file: string, opts: StartOptions, httpsOff: string | undefined): Promise<Running> {
   // import, validation and large scheduler tables in a worker, as on reload
   const loaded = await loadOffThread(file);
   if (!loaded.ok) throw new ConfigError(loaded.problems, file);
   const config = loaded.config;
-  const router = withPrebuilt(loaded.tables, () => new WatchedRouter(config, { file }));
+  const quiet = opts.demo && !opts.logDemoLoad ? { quietAgent: DEMO_AGENT } : {};
+  const router = withPrebuilt(loaded.tables, () => new WatchedRouter(config, { file, ...quiet }));
   if (cluster.isPrimary && config.workers !== 1) {
     // node:cluster: the primary forks workers that share the listeners (see cluster.ts)
     return startCluster(file, router, opts.demo ? await startDemo(config) : [], workerCount(config.workers));
@@ -109,12 +125,15 @@ async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolea
   const adminHere = !cluster.isWorker || process.env.SWITCHYARD_ADMIN === '1';
   try {
     if (opts.demo && process.env.SWITCHYARD_NO_DEMO !== '1') await startDemo(config, demo);
-    addrs = await router.listen();
     if (cluster.isWorker) {
+      // the primary's held runtime changes first, so this worker takes traffic with them applied
+      await replayHeld(router);
       if (adminHere) relayChanges(router);
       else applyRelayedChanges(router);
     }
+    addrs = await router.listen();
     admin = config.admin === false || !adminHere ? undefined : await startAdmin(router, config.admin);
+    if (cluster.isWorker) shareStats(router, admin?.stats);
   } catch (e) {
     // anything that cannot bind: close all that did (listeners, tcp services, health timers, demo)
     await router.close(0);
@@ -125,12 +144,9 @@ async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolea
   const plain = urls.find((u) => u.startsWith('http:'));
   const secure = urls.find((u) => u.startsWith('https:'));
   const traffic = demo.length && plain && opts.traffic !== false ? startDemoTraffic(plain) : undefined;
-  // a changed file reloads (validated first; on any problem the running config stays)
-  const watcher = watchFiles(loaded.files, () => {
-    void router.reload().then((r) => {
-      process.stdout.write(r.ok ? `switchyard: ${file} changed: reloaded (${r.changes.length} changes)\n` : `switchyard: ${file} changed: reload rejected, keeping the running config:\n${r.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}\n`);
-    });
-  });
+  // a changed file reloads (validated first; on any problem the running config stays); the
+  // runtime logs the outcome once, on stderr (src/runtime/runtime.ts)
+  const watcher = watchFiles(loaded.files, () => void router.reload());
   router.watcher = watcher;
   const stop = async () => {
     watcher.close();
@@ -139,7 +155,7 @@ async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolea
     await router.close();
     await Promise.all(demo.map((d) => d.close()));
   };
-  const lines = [`switchyard: routing on ${urls.join(', ')} (config ${file})`];
+  const lines = [`switchyard: routing on ${urls.join(', ')} (config ${file})`, ...configWarnings(config).map((w) => `  warning: ${w}`)];
   for (const t of router.tcp.list()) {
     if (t.address) lines.push(`  tcp service ${t.name}: ${t.address.address}:${t.address.port} -> pool ${t.pool}${t.acceptProxy ? ' (expects a PROXY header)' : ''}`);
   }
@@ -155,9 +171,9 @@ async function startLoaded(file: string, opts: { demo: boolean; traffic?: boolea
     lines.push('  try:', `    curl -sv ${base}/`, `    curl -sv ${base}/img/7.png -o /dev/null`, `    curl -sv ${base}/cgi-bin/env`,
       `    curl -sv -d name=switchyard ${base}/cgi-bin/form`);
     if (secure) lines.push(`    curl -k --http2 ${secure}/`);
-    if (traffic) lines.push('  a light demo load (4 req/s) keeps the dashboard moving; --no-traffic turns it off');
+    if (traffic) lines.push(`  a light demo load (4 req/s) keeps the dashboard moving; --no-traffic turns it off${opts.logDemoLoad ? '' : ', --log-demo-load logs it'}`);
   }
-  if (!cluster.isWorker) process.stdout.write(lines.join('\n') + '\n');
-  else if (admin) process.stdout.write(`switchyard: worker ${cluster.worker?.id ?? '?'} serves the admin API and dashboard at ${admin.url}/ (its figures are this worker's; changes reach every worker)\n`);
+  if (!cluster.isWorker) say(lines.join('\n'));
+  else if (admin) say(`switchyard: worker ${cluster.worker?.id ?? '?'} serves the admin API and dashboard at ${admin.url}/ (figures add up every worker's; changes reach every worker)`);
   return { router, demo, stop };
 }

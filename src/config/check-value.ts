@@ -135,6 +135,11 @@ export function checkValue(schema: TSchema, value: unknown, at: string, problems
       // positions are kept (a bad item becomes undefined) so that paths and indexes agree
       return value.map((item, i) => checkValue(schema.items as TSchema, item, `${at}[${i}]`, problems));
     }
+    case 'Tuple': {
+      const items = schema.items as TSchema[];
+      if (!Array.isArray(value) || value.length !== items.length) return fail(`must be a list of ${items.length}`);
+      return items.map((s, i) => checkValue(s, value[i], `${at}[${i}]`, problems));
+    }
     case 'Record': {
       if (!isObj(value)) return fail('must be an object');
       const [pattern, inner] = Object.entries(schema.patternProperties as Record<string, TSchema>)[0]!;
@@ -201,7 +206,9 @@ export function describe(s: TSchema): string {
     case 'Union': return (s.anyOf as TSchema[]).map(describe).join(' | ');
     case 'Array': return `${describe(s.items as TSchema).includes('|') ? `(${describe(s.items as TSchema)})` : describe(s.items as TSchema)}[]`;
     case 'Record': return `{ [name]: ${describe(Object.values(s.patternProperties as Record<string, TSchema>)[0]!)} }`;
-    case 'Object': return 'object';
+    case 'Object':
+    case 'ShadowValue': return 'object';
+    case 'Tuple': return `[${(s.items as TSchema[]).map(describe).join(', ')}]`;
     default: return 'any';
   }
 }

@@ -5,6 +5,7 @@ import { extname, isAbsolute, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import type { Config } from './normalized.js';
+import { aliasForNode, selfAlias } from './self.js';
 import { validate } from './validate.js';
 
 interface Problem {
@@ -13,7 +14,7 @@ interface Problem {
 }
 
 let loads = 0;
-const jiti: Jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: true });
+const jiti: Jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: true, alias: selfAlias });
 
 /** Import the file's default export. Throws ConfigError on a missing or unparsable file. */
 export async function importConfig(file: string): Promise<unknown> {
@@ -23,6 +24,7 @@ export async function importConfig(file: string): Promise<unknown> {
     // jiti hands .mjs to Node's own loader, which caches by URL: a fresh query makes a reload
     // read the file again (each reload keeps one small module in memory).
     if (extname(abs) === '.mjs') {
+      aliasForNode();
       const mod = (await import(`${pathToFileURL(abs).href}?v=${Date.now()}-${++loads}`)) as { default?: unknown };
       return mod.default;
     }
@@ -40,10 +42,11 @@ export async function importConfig(file: string): Promise<unknown> {
  */
 export async function importTracked(file: string): Promise<{ raw?: unknown; problem?: Problem; files: string[] }> {
   const abs = resolve(file);
-  const tracking = createJiti(import.meta.url, { moduleCache: true, fsCache: false, interopDefault: true });
+  const tracking = createJiti(import.meta.url, { moduleCache: true, fsCache: false, interopDefault: true, alias: selfAlias });
   const touched = () => [abs, ...Object.keys(tracking.cache).filter((f) => f !== abs && isAbsolute(f) && !f.split(sep).includes('node_modules'))];
   if (!existsSync(abs)) return { problem: { path: '(file)', message: `config file not found: ${abs}` }, files: [abs] };
   try {
+    if (extname(abs) === '.mjs') aliasForNode();
     const raw = extname(abs) === '.mjs' ? ((await import(pathToFileURL(abs).href)) as { default?: unknown }).default : await tracking.import<unknown>(abs, { default: true });
     return { raw, files: touched() };
   } catch (e) {

@@ -1,4 +1,5 @@
 // The validated, defaults-filled form of a config. compile.ts turns it into a runtime snapshot.
+import type { RateSpec } from '../limits/rate.js';
 import type { AffinityMode, MatchConfig } from './types.js';
 
 export interface Backend {
@@ -9,6 +10,15 @@ export interface Backend {
   host: string;
   port: number;
   weight: number;
+  /** Takes work only while no primary backend of the pool is available (src/pools/backup.ts). */
+  backup?: boolean | undefined;
+}
+
+/** `pools.<name>.sorry` (src/proxy/sorry.ts). */
+export interface Sorry {
+  status: number;
+  body: string;
+  contentType: string;
 }
 
 export type HashKeySpec =
@@ -74,7 +84,23 @@ export interface Pool {
   sendProxy: 'v1' | 'v2' | undefined;
   /** Settings for the pool's https: backends; undefined when the key is absent (then: system store, verified). */
   tls: UpstreamTls | undefined;
+  /** A second scheduler that only records (src/pools/shadow.ts); absent: none. */
+  shadow?: ShadowSpec | undefined;
+  /** MIME globs (lower case) the pool should answer with (src/pools/misroute.ts); absent: not watched. */
+  expect?: string[] | undefined;
+  /** The pool that takes this one's requests while it has no available backend (src/pools/fallback.ts). */
+  fallback: string | undefined;
+  sorry: Sorry | undefined;
   backends: Backend[];
+}
+
+/** `pools.<name>.shadow` (src/config/pool-watch.ts). */
+export interface ShadowSpec {
+  scheduler: string;
+  params: unknown;
+  rawParams: Record<string, unknown>;
+  /** Bytes of the modelled LRU per backend. */
+  cacheBytes: number;
 }
 
 export interface Limits {
@@ -123,12 +149,33 @@ export interface Listen {
   http2?: boolean | undefined;
 }
 
+/** `headers.request` / `headers.response` of a route: names lower case. */
+export interface HeaderEdits {
+  set: [string, string][];
+  remove: string[];
+}
+
+/** What a route does besides (or instead of) picking a pool (src/config/route-actions.ts). */
+export interface RouteActions {
+  redirect?: { to: string; status: 301 | 302 | 307 | 308 } | undefined;
+  respond?: { status: number; body: string; contentType: string; headers: [string, string][] } | undefined;
+  rewrite?: { stripPrefix?: string | undefined; addPrefix?: string | undefined; replace?: [RegExp, string] | undefined } | undefined;
+  request?: HeaderEdits | undefined;
+  response?: HeaderEdits | undefined;
+  maxBodySize?: number | undefined;
+}
+
 export interface Route {
   name: string;
   index: number;
   match: MatchConfig;
-  pool: string;
+  /** undefined when the route answers itself (`redirect` or `respond`). */
+  pool: string | undefined;
   caseInsensitive: boolean;
+  /** undefined when the route only picks a pool. */
+  actions?: RouteActions | undefined;
+  /** Token bucket per key (src/limits/rate.ts). */
+  rateLimit?: RateSpec | undefined;
 }
 
 export interface TcpService {
@@ -164,8 +211,11 @@ export interface Config {
   affinity: AffinitySettings;
   learnMime: boolean;
   workers: number;
-  log: { level: string; access: boolean };
+  /** `format` unset: pretty on a terminal, JSON otherwise (src/log/access.ts). */
+  log: { level: string; access: boolean; format?: 'pretty' | 'json' | 'combined' };
   pools: Record<string, Pool>;
   routes: Route[];
   tcp: TcpService[];
+  /** The request ID header (lower case), or false (src/proxy/request-id.ts). */
+  requestId: { header: string } | false;
 }

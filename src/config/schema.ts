@@ -2,7 +2,7 @@
 // types (types.ts), the checks (check-value.ts, run by validate.ts) and the reference page
 // (docs/configuration.md, written by scripts/config-docs.ts) are all derived from it.
 // Scheduler parameters are declared beside each scheduler (src/schedulers/params.ts).
-import { Kind, Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import { Kind, Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 
 /** A RegExp value (headers and query matches): not JSON, checked with instanceof. */
 export const RegExpValue = Type.Unsafe<RegExp>({ [Kind]: 'RegExpValue', description: 'a RegExp' });
@@ -123,6 +123,7 @@ export const BackendSchema = Type.Union([
   Type.Object({
     url: Type.String({ errorMessage: 'must be a URL string like "http://127.0.0.1:9101"', description: 'scheme://host:port (http, https; tcp for tcp services)' }),
     weight: int(0, 1, 'relative share of new work; 0 drains', 65535),
+    backup: bool(false, 'takes work only while no primary (non-backup) backend of the pool is available'),
   }),
 ], { errorMessage: 'must be a URL string like "http://127.0.0.1:9101"' });
 
@@ -142,10 +143,32 @@ export const UpstreamTlsSchema = Type.Object({
   rejectUnauthorized: bool(true, 'refuse a backend whose certificate does not verify (false: accept any; check warns)'),
 }, { errorMessage: 'must be an object like { ca: "/etc/switchyard/backend-ca.pem" }', description: 'TLS to the https: backends, for requests, upgrades and health checks' });
 
+const globs = (format: string, what: string, description: string) => {
+  const one = Type.String({ minLength: 1, format, errorMessage: `must be a ${what} glob string` });
+  return Type.Optional(Type.Union([one, Type.Array(one, { minItems: 1 })], { errorMessage: `must be a ${what} glob string`, description }));
+};
+
+/** `pools.<name>.shadow`, checked by src/config/pool-watch.ts (its keys depend on the shadow's scheduler). */
+export const ShadowSchema = Type.Object({
+  scheduler: Type.String({ minLength: 1, errorMessage: 'must name a scheduler', description: "the shadow's scheduler; its parameters sit beside it" }),
+  cacheBytes: int(1, 64 * 1024 * 1024, 'bytes of the modelled LRU cache per backend'),
+}, { errorMessage: "must be an object like { scheduler: 'lard', cacheBytes: 67108864 }" });
+
+const ShadowValue = Type.Unsafe<Static<typeof ShadowSchema> & Record<string, unknown>>({
+  [Kind]: 'ShadowValue',
+  description: "a second scheduler that decides beside the live one and only records: `{ scheduler, …its parameters, cacheBytes }` (default cacheBytes 64 MiB)",
+});
+/** `pools.<name>.sorry`: the answer when neither the pool nor its fallback pools have a backend (src/proxy/sorry.ts). */
+export const SorrySchema = Type.Object({
+  status: int(200, 503, 'status of the answer', 599),
+  body: Type.Optional(Type.String({ description: 'body of the answer (default: the status line\'s text)' })),
+  contentType: str('Content-Type of the answer', { default: 'text/plain; charset=utf-8', pattern: '^[^\\r\\n]+$', errorMessage: 'must be a media type like "text/html" on one line' }),
+}, { errorMessage: "must be an object like { status: 503, body: 'back soon', contentType: 'text/html' }", description: 'the answer in place of the plain 503 when nothing is available (Retry-After is kept)' });
+
 /** A pool's own keys; its scheduler's parameters sit beside them. */
 export const PoolSchema = Type.Object({
   scheduler: Type.Optional(Type.String({ default: 'wlc', description: 'a scheduler name (see the list below); its parameters sit beside it' })),
-  backends: Type.Array(BackendSchema, { errorMessage: 'must be a list of backend URLs or { url, weight }', description: 'URL strings or { url, weight }; a backend id is its host:port' }),
+  backends: Type.Array(BackendSchema, { errorMessage: 'must be a list of backend URLs or { url, weight }', description: 'URL strings or { url, weight, backup }; a backend id is its host:port' }),
   hashKey: str("'path', 'url', 'client-ip', 'header:<name>' or 'cookie:<name>' (default: the scheduler's, 'path' for most)"),
   timeout: int(1, 30_000, "ms to wait for a backend's response headers; past it 504"),
   connectTimeout: int(1, 2_000, 'ms to connect to a backend'),
@@ -158,12 +181,16 @@ export const PoolSchema = Type.Object({
   slowStart: int(0, 0, "ms over which a new or recovered backend's weight ramps up (0: off)"),
   sendProxy: oneOf(['v1', 'v2'], undefined, 'PROXY protocol header sent to backends'),
   tls: Type.Optional(UpstreamTlsSchema),
+  shadow: Type.Optional(ShadowValue),
+  expect: globs('glob', 'MIME type', "MIME globs the pool's answers should match ('image/*'); 2xx answers outside them count as misroutes"),
+  // the sh and mh schedulers have a boolean parameter of this name (src/config/failover.ts tells them apart)
+  fallback: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Boolean()], {
+    errorMessage: 'must name a pool (true or false only as the sh and mh schedulers\' own parameter)',
+    description: 'pool that takes the requests while this one has no available backend (chains allowed, cycles not); true/false is the sh and mh schedulers\' parameter',
+  })),
+  sorry: Type.Optional(SorrySchema),
 }, { errorMessage: 'must be an object with `backends`' });
 
-const globs = (format: string, what: string, description: string) => {
-  const one = Type.String({ minLength: 1, format, errorMessage: `must be a ${what} glob string` });
-  return Type.Optional(Type.Union([one, Type.Array(one, { minItems: 1 })], { errorMessage: `must be a ${what} glob string`, description }));
-};
 
 export const MatchSchema = Type.Object({
   path: globs('path-glob', 'path', 'globs against the normalised path'),
@@ -182,11 +209,58 @@ export const MatchSchema = Type.Object({
   })),
 }, { errorMessage: 'must be an object', description: 'every field must hold; a list holds if any element does' });
 
+const headerName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" });
+const headerEdits = (description: string) => Type.Optional(Type.Object({
+  set: Type.Optional(Type.Record(headerName, Type.String({ errorMessage: 'must be a header value string' }), {
+    keyMessage: 'is not a valid header name', errorMessage: 'must be an object of header name → value', description: 'headers set (replacing any of that name)' })),
+  remove: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { errorMessage: 'must be a list of header names', description: 'header names removed' })),
+}, { errorMessage: 'must be an object like { set: { "x-a": "1" }, remove: ["x-b"] }', description }));
+
+/** Route actions (docs/routing.md "Route actions"); checked further in src/config/route-actions.ts. */
+export const RouteActionSchemas = {
+  redirect: Type.Optional(Type.Object({
+    to: Type.String({ minLength: 1, errorMessage: 'must be a URL or path; {scheme}, {host}, {path} and {query} are filled in', description: 'the Location: a URL or path with {scheme}, {host}, {path}, {query}' }),
+    status: Type.Optional(Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)], { default: 302, errorMessage: 'must be 301, 302, 307 or 308', description: 'redirect status' })),
+  }, { errorMessage: 'must be an object like { to: "https://{host}{path}", status: 301 }', description: 'answer with a redirect instead of a pool (the query string is kept)' })),
+  respond: Type.Optional(Type.Object({
+    status: int(200, 200, 'status of the answer', 599),
+    body: Type.Optional(Type.String({ default: '', description: 'body of the answer' })),
+    contentType: str('Content-Type of the answer', { default: 'text/plain; charset=utf-8' }),
+    headers: Type.Optional(Type.Record(headerName, Type.String(), { keyMessage: 'is not a valid header name', errorMessage: 'must be an object of header name → value', description: 'further headers of the answer' })),
+  }, { errorMessage: 'must be an object like { status: 503, body: "down for maintenance" }', description: 'answer with a fixed response instead of a pool' })),
+  rewrite: Type.Optional(Type.Object({
+    stripPrefix: str('path prefix removed (at a segment boundary)', { format: 'abs-path' }),
+    addPrefix: str('path prefix added', { format: 'abs-path' }),
+    replace: Type.Optional(Type.Tuple([RegExpValue, Type.String()], { errorMessage: 'must be [RegExp, replacement string]', description: 'path.replace(RegExp, string), after the prefixes' })),
+  }, { errorMessage: 'must be an object like { stripPrefix: "/api" }', description: 'change the forwarded path (routes match the original)' })),
+  headers: Type.Optional(Type.Object({
+    request: headerEdits('edits of the request sent to the backend (upgrades too)'),
+    response: headerEdits("edits of the answer the client gets (the backend's, or the route's own)"),
+  }, { errorMessage: 'must be an object like { request: { set: {…}, remove: [...] }, response: {…} }', description: 'header edits on the forwarded request and on the answer' })),
+  maxBodySize: int(0, undefined, "bytes of request body on this route (overrides the listener's limits.maxBodySize); larger gets 413"),
+};
+/** A route's token bucket per key (src/limits/rate.ts). */
+export const RateLimitSchema = Type.Object({
+  rate: Type.Number({ minimum: 0.001, description: 'requests allowed per `per`, on average (at least 0.001)' }),
+  per: oneOf(['second', 'minute'], 'second', 'the unit of `rate`'),
+  burst: int(1, undefined, 'requests allowed at once after a quiet spell (default: rate, at least 1)'),
+  key: str("'client' (the client address) or 'header:<name>' (that header's value; the client address when absent)", {
+    default: 'client', pattern: "^(client|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+)$", errorMessage: "must be 'client' or 'header:<name>'",
+  }),
+  shared: bool(false, 'share the buckets with the other instances through affinity.store (a redis:// URL)'),
+}, { errorMessage: "must be an object like { rate: 10, per: 'second', burst: 20 }", description: 'a token bucket per key; over it 429 with Retry-After' });
+
+export const RequestIdSchema = Type.Object({
+  header: str('the header that carries the ID', { default: 'x-request-id', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", errorMessage: 'must be a header name' }),
+}, { errorMessage: "must be an object like { header: 'x-request-id' } or false" });
+
 export const RouteSchema = Type.Object({
   name: str('unique name (default: route<index>)'),
   match: Type.Optional(MatchSchema),
-  pool: Type.String({ errorMessage: 'must name a pool', description: 'the pool that serves the requests this route takes' }),
+  pool: Type.Optional(Type.String({ errorMessage: 'must name a pool', description: 'the pool that serves the requests this route takes (or `redirect` / `respond` instead)' })),
   caseInsensitive: bool(false, 'match `match.path` globs without regard to case'),
+  ...RouteActionSchemas,
+  rateLimit: Type.Optional(RateLimitSchema),
 }, { errorMessage: 'must be an object like { match: { path: "/img/**" }, pool: "images" }' });
 
 export const TcpServiceSchema = Type.Object({
@@ -200,7 +274,8 @@ export const TcpServiceSchema = Type.Object({
 export const LogSchema = Type.Object({
   level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'log level'),
   access: bool(true, 'write an access record per request'),
-}, { default: {}, errorMessage: 'must be an object like { level: "info", access: true }', description: 'logging' });
+  format: oneOf(['pretty', 'json', 'combined'], undefined, "access records on stdout: 'pretty' (default on a terminal), 'json' (default otherwise) or 'combined' (NCSA); other messages go to stderr"),
+}, { default: {}, errorMessage: 'must be an object like { level: "info", access: true, format: "json" }', description: 'logging' });
 
 export const ConfigSchema = Type.Object({
   listen: Type.Optional(Type.Union([ListenSchema, Type.Array(ListenSchema, { minItems: 1 })], {
@@ -220,6 +295,10 @@ export const ConfigSchema = Type.Object({
     description: 'backend pools by name',
   }),
   routes: Type.Array(RouteSchema, { errorMessage: 'must be a list of { name, match, pool }', description: 'tried in order; the first whose match holds wins' }),
+  requestId: Type.Optional(Type.Union([Type.Literal(false), RequestIdSchema], {
+    default: {}, errorMessage: "must be an object like { header: 'x-request-id' } or false",
+    description: 'keep a valid client request ID or make one; forwarded, echoed on the answer and logged (false: off)',
+  })),
   tcp: Type.Optional(Type.Array(TcpServiceSchema, { default: [], errorMessage: 'must be a list of { listen, pool }', description: 'raw TCP services (L4 pass-through)' })),
 });
 

@@ -31,7 +31,7 @@ export type PoolConfig =
   | Flat<PoolKeys & { scheduler?: undefined }>;
 
 type RouteKeys = Static<typeof S.RouteSchema>;
-export type RouteConfig<P extends string = string> = Flat<Omit<RouteKeys, 'pool'> & { pool: P }>;
+export type RouteConfig<P extends string = string> = Flat<Omit<RouteKeys, 'pool'> & { pool?: P }>;
 
 type TcpKeys = Static<typeof S.TcpServiceSchema>;
 export type TcpServiceConfig<P extends string = string> = Flat<Omit<TcpKeys, 'pool'> & { pool: P }>;

@@ -4,11 +4,15 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { isIP } from 'node:net';
 import { getScheduler, schedulerNames } from '../schedulers/registry.js';
+import { poolWatch } from './pool-watch.js';
 import type { Problem } from '../schedulers/types.js';
 import { checkValue, closest, isObj, q } from './check-value.js';
 import type * as N from './normalized.js';
 import { readCertificates } from './pem.js';
-import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type UpstreamTlsSchema } from './schema.js';
+import { checkFailover, fallbackPool, isFallbackPool, sorry } from './failover.js';
+import { routeActions } from './route-actions.js';
+import { ConfigSchema, PoolSchema, type HealthSchema, type ListenSchema, type SorrySchema, type UpstreamTlsSchema } from './schema.js';
+import { rateSpec, requestIdOf } from './rate-limit.js';
 
 type Obj = Record<string, unknown>;
 type Filled<T> = { [K in keyof T]-?: T[K] };
@@ -64,6 +68,7 @@ function backend(problems: Problem[], raw: unknown, at: string, tcp: boolean): N
   const obj = isObj(raw);
   const url = obj ? raw.url : raw;
   const weight = obj ? (raw.weight as number) : 1;
+  const backup = obj ? raw.backup === true : false;
   const urlAt = obj ? `${at}.url` : at;
   const bad = (message: string) => void problems.push({ path: urlAt, message });
   if (typeof url !== 'string') return undefined; // the schema reported it
@@ -81,7 +86,7 @@ function backend(problems: Problem[], raw: unknown, at: string, tcp: boolean): N
   if (tcp && !u.port) return bad(`bad URL ${q(url)}: tcp backends need a port`);
   const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { id: `${u.hostname}:${port}`, url: `${u.protocol}//${u.hostname}:${port}`, protocol: u.protocol as N.Backend['protocol'], host, port, weight };
+  return { id: `${u.hostname}:${port}`, url: `${u.protocol}//${u.hostname}:${port}`, protocol: u.protocol as N.Backend['protocol'], host, port, weight, backup };
 }
 
 export function parseHashKey(s: string): N.HashKeySpec | undefined {
@@ -142,7 +147,7 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
   }
   if (p === undefined) return undefined;
   const rawParams: Record<string, unknown> = {};
-  for (const k of def?.params ?? []) if (p[k] !== undefined) rawParams[k] = p[k];
+  for (const k of def?.params ?? []) if (p[k] !== undefined && !isFallbackPool(k, p[k])) rawParams[k] = p[k];
   const params = def ? def.parse(rawParams, at, problems) : null;
 
   const backends: N.Backend[] = [];
@@ -183,6 +188,9 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
     slowStart: p.slowStart,
     sendProxy: p.sendProxy,
     tls: upstreamTls(problems, p.tls as Filled<Static<typeof UpstreamTlsSchema>> | undefined, `${at}.tls`, backends),
+    ...poolWatch(problems, p.shadow, p.expect, at),
+    fallback: fallbackPool(problems, `${at}.fallback`, p.fallback, def?.params ?? []),
+    sorry: sorry(p.sorry as Filled<Static<typeof SorrySchema>> | undefined),
     backends,
   };
 }
@@ -231,6 +239,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
       if (p) pools[name] = p;
     }
   const poolNames = isObj(rawPools) ? Object.keys(rawPools) : [];
+  checkFailover(problems, pools, poolNames, tcpPools);
 
   const routes: N.Route[] = [];
   const names = new Set<string>();
@@ -247,7 +256,10 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
         err(`${at}.pool`, `pool ${q(raw.pool)} is not defined in pools${near ? `; did you mean '${near}'?` : ''}`);
       } else if (tcpPools.has(raw.pool)) err(`${at}.pool`, `pool ${q(raw.pool)} serves a tcp service and has tcp:// backends`);
     }
-    routes.push({ name, index: i, match: (isObj(raw.match) ? raw.match : {}) as N.Route['match'], pool: String(raw.pool), caseInsensitive: r.caseInsensitive ?? false });
+    const { pool: routePool, actions } = routeActions(problems, r, at);
+    routes.push({ name, index: i, match: (isObj(raw.match) ? raw.match : {}) as N.Route['match'], pool: routePool, caseInsensitive: r.caseInsensitive ?? false, actions });
+    const rl = rateSpec(r.rateLimit, aff.store, `${at}.rateLimit`, err);
+    if (rl !== undefined) routes[routes.length - 1]!.rateLimit = rl;
   });
 
   tcp.forEach((t, i) => {
@@ -275,7 +287,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
   if (problems.length > 0) return { config: undefined, problems };
   const workers = c.workers === 'auto' ? 0 : c.workers;
   return {
-    config: { listen: listens, admin, affinity: aff, learnMime: c.learnMime, workers, log, pools, routes, tcp },
+    config: { listen: listens, admin, affinity: aff, learnMime: c.learnMime, workers, log, pools, routes, tcp, requestId: requestIdOf(c.requestId) },
     problems: [],
   };
 }

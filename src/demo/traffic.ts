@@ -3,6 +3,9 @@
 // with the router.
 import { request } from 'undici';
 
+/** The demo load's User-Agent: `start --demo` leaves these requests out of the access log. */
+export const DEMO_AGENT = 'switchyard-demo-load';
+
 export interface DemoTraffic {
   stop(): void;
 }
@@ -15,7 +18,7 @@ export function startDemoTraffic(base: string, rate = 4): DemoTraffic {
     const r = Math.random();
     const img = Math.floor(1 / Math.max(0.01, Math.random()) ** 0.9) % 200;
     const path = r < 0.55 ? `/img/${img}.${['png', 'gif', 'svg'][img % 3]}` : r < 0.85 ? `/page/${img % 40}.html` : n % 2 ? '/cgi-bin/env' : '/cgi-bin/form';
-    request(base + path, { method: path === '/cgi-bin/form' ? 'POST' : 'GET', body: path === '/cgi-bin/form' ? 'name=demo' : undefined, headersTimeout: 5000, bodyTimeout: 5000 })
+    request(base + path, { method: path === '/cgi-bin/form' ? 'POST' : 'GET', body: path === '/cgi-bin/form' ? 'name=demo' : undefined, headers: { 'user-agent': DEMO_AGENT }, headersTimeout: 5000, bodyTimeout: 5000 })
       .then((res) => res.body.dump())
       .catch(() => undefined);
   }, Math.max(10, Math.round(1000 / rate)));

@@ -9,8 +9,10 @@ import type { Logger } from 'pino';
 import type { Listen } from '../config/normalized.js';
 import { admit } from '../pipeline/admit.js';
 import type { ClientRequest, ClientResponse } from '../proxy/client.js';
+import { answerRecord, sendAnswer } from '../proxy/answer.js';
 import { Exchange } from '../proxy/exchange.js';
 import { sendError } from '../proxy/respond.js';
+import { withId } from '../proxy/request-id.js';
 import { clientConn } from './conn.js';
 import { h2Head } from './h2-head.js';
 import { logRefusal, type HttpFront } from './serve.js';
@@ -136,9 +138,13 @@ export class H2Front {
     const r = admit(host.current, host, f.requests, head, clientConn(socket, f.acceptProxy));
     if (r.kind === 'refused') {
       // `close` means the framing of the connection cannot be trusted: not so for one stream
-      sendError(res1, r.code, undefined, r.detail);
+      sendError(res1, r.code, withId(r.headers, r.requestId), r.detail);
       logRefusal(host, head, r);
       return;
+    }
+    if (r.kind === 'answer') {
+      sendAnswer(res1, r);
+      return host.requestDone(answerRecord(head.method, r));
     }
     new Exchange(host, req as unknown as ClientRequest, res1, r, f.listen.limits, f.listen.allowUnderscoreHeaders, {
       rawHeaders: head.rawHeaders, socket, hasBody: !req.stream.endAfterHeaders, stream: req, trailers: res,

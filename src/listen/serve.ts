@@ -4,10 +4,12 @@ import type { Socket } from 'node:net';
 import type { Listen } from '../config/normalized.js';
 import { admit, frontRules, type FrontRules, type PipelineHost, type Refusal } from '../pipeline/admit.js';
 import type { ClientRequest, ClientResponse } from '../proxy/client.js';
+import { answerBytes, answerRecord, sendAnswer } from '../proxy/answer.js';
 import { Exchange } from '../proxy/exchange.js';
 import type { ProxyHost } from '../proxy/host.js';
 import { errorResponse, sendError } from '../proxy/respond.js';
 import { UpgradeExchange } from '../proxy/upgrade.js';
+import { withId } from '../proxy/request-id.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { clientConn } from './conn.js';
 
@@ -44,10 +46,14 @@ export function serveRequest(f: HttpFront, req: ClientRequest, res: ClientRespon
       res.shouldKeepAlive = false;
       res.setHeader('connection', 'close');
     }
-    sendError(res, r.code, undefined, r.detail);
+    sendError(res, r.code, withId(r.headers, r.requestId), r.detail);
     if (r.close) req.socket.destroySoon?.();
     logRefusal(host, req, r);
     return;
+  }
+  if (r.kind === 'answer') {
+    sendAnswer(res, r);
+    return host.requestDone(answerRecord(req.method!, r));
   }
   new Exchange(host, req, res, r, f.listen.limits, f.listen.allowUnderscoreHeaders).run();
 }
@@ -61,9 +67,13 @@ export function serveUpgrade(f: HttpFront, handBack: (socket: Socket) => void, r
   if (host.closing) return endWith(socket, errorResponse('SY_ERR_SHUTTING_DOWN'));
   const r = admit(host.current, host, f.upgrades, req, clientConn(req.socket, f.acceptProxy));
   if (r.kind === 'refused') {
-    endWith(socket, errorResponse(r.code, r.detail));
+    endWith(socket, errorResponse(r.code, r.detail, withId(r.headers, r.requestId)));
     logRefusal(host, req, r);
     return;
+  }
+  if (r.kind === 'answer') {
+    endWith(socket, answerBytes(r));
+    return host.requestDone(answerRecord(req.method!, r));
   }
   new UpgradeExchange(host, req, socket, head, r, handBack).run();
 }
@@ -78,6 +88,6 @@ export function logRefusal(host: HttpHost, req: { readonly method?: string | und
   if (r.facts === undefined) return;
   host.requestDone({
     method: req.method!, path: r.facts.path, status: r.status, route: r.route?.name, pool: r.route?.pool, backend: undefined,
-    clientIp: r.clientIp!, ms: 0, attempts: 0, error: r.code,
+    clientIp: r.clientIp!, ms: 0, attempts: 0, error: r.code, userAgent: r.facts.headers['user-agent'], referer: r.facts.headers.referer, requestId: r.requestId?.value,
   });
 }

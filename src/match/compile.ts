@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import type { Route } from '../config/normalized.js';
 import type { HeaderMatch } from '../config/types.js';
 import type { RequestFacts } from './facts.js';
+import { compileActions, type CompiledActions } from '../pipeline/route-actions.js';
 
 type Field = 'path' | 'mime' | 'headers' | 'method' | 'host' | 'query';
 
@@ -15,7 +16,10 @@ interface Check {
 export interface CompiledRoute {
   name: string;
   index: number;
-  pool: string;
+  /** undefined for a route that answers itself (redirect, respond). */
+  pool: string | undefined;
+  /** Rewrite, answers, header edits, body limit (pipeline/route-actions.ts); undefined when none. */
+  actions: CompiledActions | undefined;
   checks: readonly Check[];
   /** First path segments every request this route can match must start with; null when any path can. */
   firstSegments: readonly string[] | null;
@@ -151,6 +155,7 @@ function compileRoute(r: Route): CompiledRoute {
     name: r.name,
     index: r.index,
     pool: r.pool,
+    actions: compileActions(r.actions),
     checks,
     firstSegments: m.path === undefined ? null : firstSegments(list(m.path)),
     describe: checks.length ? checks.map((c) => c.describe).join(' and ') : 'any request',

@@ -12,6 +12,7 @@ import type { CompiledRoute } from '../match/compile.js';
 import { RequestFacts } from '../match/facts.js';
 import type { LearnedMime } from '../match/mime.js';
 import { BadPath, normalizeTarget, type NormalizeOptions, type Target } from '../match/normalize.js';
+import { fallbackPool } from '../pools/fallback.js';
 import { hashKeyOf } from '../pools/hash-key.js';
 import type { PoolRuntime } from '../pools/pool.js';
 import { cidrMatcher } from '../proxy/cidr.js';
@@ -19,8 +20,12 @@ import { clientFromXff } from '../proxy/headers.js';
 import { checkRequest } from '../proxy/request-check.js';
 import { upgradeBodyRefusal } from '../proxy/upgrade-head.js';
 import type { Snapshot } from '../runtime/snapshot.js';
+import type { RateLimits } from '../limits/limits.js';
+import { retryAfterSeconds } from '../limits/rate.js';
+import { requestIdOf, type RequestId } from '../proxy/request-id.js';
 import type { PickContext } from '../schedulers/types.js';
 import type { Choice } from './decide.js';
+import { applyActions, type AnswerHead } from './route-actions.js';
 
 /**
  * What the pipeline reads of a request head. node:http's IncomingMessage has this shape and is
@@ -65,6 +70,8 @@ export interface PipelineHost {
   readonly pools: ReadonlyMap<string, PoolRuntime>;
   readonly learned: LearnedMime;
   readonly affinity: AffinityCore;
+  /** Route rate limits (src/limits/limits.ts); none for explain, which takes no tokens. */
+  readonly rates?: RateLimits | undefined;
 }
 
 export interface Refusal {
@@ -78,6 +85,18 @@ export interface Refusal {
   readonly facts: RequestFacts | undefined;
   readonly clientIp: string | undefined;
   readonly route: CompiledRoute | undefined;
+  /** Set when the refusal came after matching (config requestId on): echoed and logged. */
+  readonly requestId?: RequestId | undefined;
+  /** Extra answer headers (Retry-After of a rate limit). */
+  readonly headers?: Record<string, string> | undefined;
+}
+
+/** A route that answers itself (redirect, respond): the front end writes it (src/proxy/answer.ts). */
+export interface Answer extends AnswerHead {
+  readonly kind: 'answer';
+  readonly facts: RequestFacts;
+  readonly route: CompiledRoute;
+  readonly clientIp: string;
 }
 
 export interface Routed extends Choice {
@@ -91,9 +110,18 @@ export interface Routed extends Choice {
   readonly clientIp: string;
   readonly peer: string;
   readonly trusted: boolean;
+  /** The pools passed over because none of their backends took work (pools.<name>.fallback); usually empty. */
+  readonly fallbackFrom: readonly string[];
+  /** The request-target forwarded: the matched path (or the route's rewrite of it) and the search. */
+  readonly target: string;
+  /** The body limit: the route's maxBodySize, else the listener's. */
+  readonly maxBodySize: number | undefined;
+  /** The request's ID (src/proxy/request-id.ts); undefined when config requestId is false. */
+  readonly requestId: RequestId | undefined;
 }
 
 const never = () => false;
+const NONE: readonly string[] = [];
 const always = () => true;
 
 export function trustRule(trustProxy: Listen['trustProxy']): (ip: string) => boolean {
@@ -116,7 +144,7 @@ function refusal(code: ErrorCode, detail: string | undefined, close: boolean, fa
 }
 
 /** Route one request, or refuse it with a coded error; nothing is sent, nothing is logged here. */
-export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, head: RequestHead, conn: ClientConn): Refusal | Routed {
+export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, head: RequestHead, conn: ClientConn): Refusal | Answer | Routed {
   const headers = head.headers;
   if (rules.checks) {
     // bad version, too many headers, smuggling shapes, bad Host (proxy/request-check.ts)
@@ -142,12 +170,30 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     const fromXff = xff ? clientFromXff(Array.isArray(xff) ? xff.join(',') : xff, rules.isTrusted) : undefined;
     if (fromXff) clientIp = fromXff;
   }
-  if (route === null) return refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp);
-  const max = rules.checks ? rules.maxBodySize : undefined;
-  if (max !== undefined && Number(headers['content-length'] ?? 0) > max) {
-    return refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route);
+  const idConf = snap.config.requestId;
+  const requestId = idConf === false ? undefined : requestIdOf(idConf.header, headers);
+  if (route === null) return { ...refusal('SY_ERR_NO_ROUTE', undefined, false, facts, clientIp), requestId };
+  const rate = snap.config.routes[route.index]!.rateLimit;
+  if (rate !== undefined && host.rates !== undefined) {
+    const wait = host.rates.take(route.name, rate, clientIp, headers, Date.now());
+    if (wait > 0) return { ...refusal('SY_ERR_RATE_LIMITED', undefined, false, facts, clientIp, route), requestId, headers: { 'retry-after': String(retryAfterSeconds(wait)) } };
   }
-  const pool = host.pools.get(route.pool)!;
+  const act = route.actions;
+  let target = facts.search === '' ? facts.path : facts.path + facts.search;
+  if (act !== undefined) {
+    const step = applyActions(act, facts.path, facts.search, headers, schemeOf(conn, trusted, headers), rules.normalize);
+    if (step.kind === 'answer') return { kind: 'answer', ...step.head, facts, route, clientIp };
+    if (step.kind === 'refuse') return { ...refusal(step.code, step.detail, false, facts, clientIp, route), requestId };
+    target = step.target;
+  }
+  const limit = act?.maxBodySize ?? rules.maxBodySize;
+  const max = rules.checks ? limit : undefined;
+  if (max !== undefined && Number(headers['content-length'] ?? 0) > max) {
+    return { ...refusal('SY_ERR_BODY_TOO_LARGE', `the limit is ${max} bytes`, true, facts, clientIp, route), requestId };
+  }
+  const first = host.pools.get(route.pool!)!;
+  // a pool with no backend taking work hands the request down its fallback chain (pools/fallback.ts)
+  const { pool, skipped } = first.up || first.spec.fallback === undefined ? { pool: first, skipped: NONE } : fallbackPool(host.pools, first);
   const ctx: PickContext = {
     key: pool.def.hashing ? hashKeyOf(pool.spec.hashKey, facts, clientIp) : undefined,
     clientIp,
@@ -156,5 +202,15 @@ export function admit(snap: Snapshot, host: PipelineHost, rules: FrontRules, hea
     avoid: undefined,
   };
   const aff = pool.spec.affinity !== 'none' ? host.affinity.input(pool, conn.socket, headers) : undefined;
-  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted };
+  return { kind: 'routed', snap, route, pool, ctx, aff, facts, clientIp, peer, trusted, target, maxBodySize: limit, fallbackFrom: skipped, requestId };
+}
+
+/** `{scheme}` of a redirect: a trusted peer's X-Forwarded-Proto, else the connection's. */
+function schemeOf(conn: ClientConn, trusted: boolean, headers: IncomingHttpHeaders): string {
+  const xfp = trusted ? headers['x-forwarded-proto'] : undefined;
+  if (typeof xfp === 'string') {
+    const first = xfp.split(',')[0]!.trim().toLowerCase();
+    if (first === 'https' || first === 'http') return first;
+  }
+  return conn.socket !== undefined && 'encrypted' in conn.socket ? 'https' : 'http';
 }

@@ -57,10 +57,11 @@ export function decide(pool: PoolRuntime, ctx: PickContext, peek = false, aff?: 
 /** The pool's scheduler alone. */
 function schedule(pool: PoolRuntime, ctx: PickContext, peek: boolean): Decision {
   const backend = peek ? pool.peek(ctx) : pool.pick(ctx);
+  if (!peek && backend !== null) pool.recent.add(ctx.key, ctx.clientIp, ctx.clientPort, pool.inFlight);
   return {
     backend,
     reason: !peek ? '' : backend
-      ? `scheduler ${pool.spec.scheduler}${ctx.key !== undefined && pool.def.hashing ? ` on ${pool.spec.hashKey.kind} key ${JSON.stringify(ctx.key)}` : ''}`
+      ? `scheduler ${pool.spec.scheduler}${ctx.key !== undefined && pool.def.hashing ? ` on ${pool.spec.hashKey.kind} key ${JSON.stringify(ctx.key)}` : ''}${backend.backup ? ' among the backups (no primary backend available)' : ''}`
       : `scheduler ${pool.spec.scheduler} found no eligible backend`,
   };
 }

@@ -10,6 +10,8 @@ export class BackendState implements BackendView {
   readonly host: string;
   readonly port: number;
   readonly protocol: Backend['protocol'];
+  /** A backup backend (src/pools/backup.ts); a reload may change it. */
+  backup: boolean;
   /** The configured (or admin-set) weight. */
   configWeight: number;
   /** Effective weight seen by schedulers: 0 while drained, ramped during slow start. */
@@ -42,6 +44,7 @@ export class BackendState implements BackendView {
     this.host = b.host;
     this.port = b.port;
     this.protocol = b.protocol;
+    this.backup = b.backup === true;
     this.configWeight = b.weight;
     this.weight = b.weight;
     this.lastWeight = b.weight > 0 ? b.weight : 1;

@@ -32,12 +32,12 @@ export class PoolControl {
     return b;
   }
 
-  /** Append a backend; it takes new work at once (through slow start when the pool has one). */
-  add(poolName: string, url: string, weight = 1, reason = 'added at runtime'): BackendState {
+  /** Append a backend; it takes new work at once (through slow start when the pool has one), a backup only while no primary does. */
+  add(poolName: string, url: string, weight = 1, reason = 'added at runtime', backup = false): BackendState {
     const p = this.pool(poolName);
     const tcp = p.backends[0]?.protocol === 'tcp:' || url.startsWith('tcp:');
     const probe = validate({
-      pools: { [poolName]: { scheduler: 'rr', backends: [{ url, weight }] } },
+      pools: { [poolName]: { scheduler: 'rr', backends: [{ url, weight, backup }] } },
       routes: tcp ? [] : [{ pool: poolName }],
       tcp: tcp ? [{ listen: { port: 0 }, pool: poolName }] : undefined,
     });
@@ -52,7 +52,7 @@ export class PoolControl {
     if (p.spec.slowStart > 0) b.rampStart = now;
     p.backends = [...p.backends, b];
     p.refresh(now, true);
-    this.events.emit('backend.added', { pool: poolName, backend: b.id, weight, reason });
+    this.events.emit('backend.added', { pool: poolName, backend: b.id, weight, reason: backup ? `${reason} (backup)` : reason });
     return b;
   }
 

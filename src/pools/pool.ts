@@ -4,6 +4,11 @@ import { getScheduler } from '../schedulers/registry.js';
 import { seededRng } from '../schedulers/rng.js';
 import type { PickContext, Scheduler, SchedulerDef, SchedulerState } from '../schedulers/types.js';
 import { BackendState } from './backend.js';
+import { syncMisroutes, type Misroutes } from './misroute.js';
+import { syncShadow, type Shadow } from './shadow.js';
+
+import { RecentKeys } from './recent.js';
+import { pickTiered, splitTiers, takesWork, updateTier, type BackupTier } from './backup.js';
 
 export class PoolRuntime {
   readonly name: string;
@@ -12,11 +17,22 @@ export class PoolRuntime {
   def: SchedulerDef;
   scheduler: Scheduler<SchedulerState>;
   state: SchedulerState;
+  /** `shadow`: a second scheduler that only records; `expect`: the misroute counter (undefined: none). */
+  shadow: Shadow | undefined;
+  misroute: Misroutes | undefined;
   /** Requests in flight across the pool. */
   inFlight = 0;
+  /** The last scheduler decisions' keys, for the reload preview (src/runtime/preview.ts). */
+  readonly recent = new RecentKeys();
 
   /** Requests waiting for admission (LARD's bound), oldest first. */
   readonly waiting: (() => void)[] = [];
+  /** What `scheduler` sees: the non-backup backends (`backends` itself when there is no backup). */
+  primaries: BackendState[] = [];
+  /** The backups and their own scheduler (src/pools/backup.ts); undefined without backups. */
+  backup: BackupTier | undefined;
+  /** Some backend, primary or backup, takes new work; when not, a fallback pool may (src/pools/fallback.ts). */
+  up = true;
 
   constructor(spec: PoolSpec, now: number, private readonly seed = 1) {
     this.name = spec.name;
@@ -25,7 +41,14 @@ export class PoolRuntime {
     this.def = getScheduler(spec.scheduler)!;
     this.scheduler = this.def.create(spec.params, seededRng(seed));
     for (const b of this.backends) b.refresh(now, spec.slowStart);
-    this.state = this.scheduler.init(this.backends, now);
+    this.state = this.scheduler.init(this.split(now, true), now);
+    this.watch(now);
+  }
+
+  /** Shadow and misroute counter as the spec now says (kept across reloads that leave them alone). */
+  private watch(now: number): void {
+    this.shadow = syncShadow(this.shadow, this.spec.shadow, this.backends, now, this.seed);
+    this.misroute = syncMisroutes(this.misroute, this.spec.expect);
   }
 
   /** A new scheduler (name or parameters changed on reload) over the same backends. */
@@ -33,7 +56,22 @@ export class PoolRuntime {
     this.def = getScheduler(this.spec.scheduler)!;
     this.scheduler = this.def.create(this.spec.params, seededRng(this.seed));
     for (const b of this.backends) b.refresh(now, this.spec.slowStart);
-    this.state = this.scheduler.init(this.backends, now);
+    this.state = this.scheduler.init(this.split(now, true), now);
+    this.watch(now);
+  }
+
+  /** Sort the backends into tiers (after any change); returns the primaries. */
+  private split(now: number, fresh: boolean): BackendState[] {
+    const { primaries, backups } = splitTiers(this.backends);
+    this.primaries = primaries;
+    this.backup = updateTier(this.backup, backups, primaries, this.def, this.spec.params, this.seed, now, fresh);
+    this.up = this.backup === undefined || !this.backup.serving ? primaries.some(takesWork) : backups.some(takesWork);
+    return primaries;
+  }
+
+  /** The scheduler instance and state that own `b`'s tier. */
+  private tierOf(b: BackendState): { scheduler: Scheduler<SchedulerState>; state: SchedulerState } {
+    return b.backup && this.backup !== undefined ? this.backup : this;
   }
 
   get(id: string): BackendState | undefined {
@@ -41,11 +79,13 @@ export class PoolRuntime {
   }
 
   pick(ctx: PickContext): BackendState | null {
+    if (this.backup !== undefined) return pickTiered(this.backup, this, ctx, false);
     return this.scheduler.pick(ctx, this.backends, this.state) as BackendState | null;
   }
 
   /** Run the scheduler on a copy of its state: for `explain`, which must not move any cursor. */
   peek(ctx: PickContext): BackendState | null {
+    if (this.backup !== undefined) return pickTiered(this.backup, this, ctx, true);
     const copy = structuredClone(this.state);
     return this.scheduler.pick(ctx, this.backends, copy) as BackendState | null;
   }
@@ -54,13 +94,16 @@ export class PoolRuntime {
     b.active++;
     b.requests++;
     this.inFlight++;
-    this.scheduler.onStart?.(this.state, b, now);
+    const t = this.tierOf(b);
+    t.scheduler.onStart?.(t.state, b, now);
   }
 
   end(b: BackendState, rttMs: number, ok: boolean, now: number): void {
     b.active--;
     this.inFlight--;
-    this.scheduler.onEnd?.(this.state, b, rttMs, ok, now);
+    const t = this.tierOf(b);
+    t.scheduler.onEnd?.(t.state, b, rttMs, ok, now);
+    if (this.shadow !== undefined) this.shadow.ended(b, rttMs, ok, now);
     if (b.removing && b.active === 0) this.dropRemoved();
     if (this.waiting.length > 0) {
       const limit = this.admissionLimit();
@@ -70,7 +113,9 @@ export class PoolRuntime {
 
   /** Admission bound on the pool's in-flight total (LARD's S), if the scheduler has one. */
   admissionLimit(): number | undefined {
-    return this.scheduler.admissionLimit?.(this.state, this.backends);
+    const t = this.backup;
+    if (t !== undefined && t.serving) return t.scheduler.admissionLimit?.(t.state, t.backends);
+    return this.scheduler.admissionLimit?.(this.state, this.primaries);
   }
 
   /** Recompute every backend's state and weight; tell the scheduler when anything changed. */
@@ -82,8 +127,10 @@ export class PoolRuntime {
   }
 
   changed(now: number): void {
-    if (this.scheduler.onBackendsChanged) this.state = this.scheduler.onBackendsChanged(this.state, this.backends, now);
-    else this.state = this.scheduler.init(this.backends, now);
+    const primaries = this.split(now, false);
+    if (this.scheduler.onBackendsChanged) this.state = this.scheduler.onBackendsChanged(this.state, primaries, now);
+    else this.state = this.scheduler.init(primaries, now);
+    this.watch(now);
   }
 
   /** Remove backends marked `removing` whose in-flight work is done. */

@@ -32,6 +32,7 @@ export function poolHints(pools: ReadonlyMap<string, PoolRuntime>): PoolHints {
 export function predictLive(spec: Config['pools'][string], hint: PoolHints[string] | undefined): { id: string; lastWeight: number }[] {
   const live: { id: string; lastWeight: number }[] = [];
   for (const nb of spec.backends) {
+    if (nb.backup) continue; // the scheduler's table holds the primaries (src/pools/backup.ts)
     const old = hint?.[nb.id];
     if (old && !old.available) continue;
     live.push({ id: nb.id, lastWeight: nb.weight > 0 ? nb.weight : old ? old.lastWeight : 1 });

@@ -32,13 +32,14 @@ function readable(req: BodySource, ms: number): Promise<void> {
   });
 }
 
-/** The body of `req` as an async iterable for the upstream request, under both limits. */
-export async function* guardedBody(req: BodySource, timeoutMs: number, maxBytes: number | undefined): AsyncGenerator<Buffer> {
+/** The body of `req` as an async iterable for the upstream request, under both limits; `count.in` follows the bytes read. */
+export async function* guardedBody(req: BodySource, timeoutMs: number, maxBytes: number | undefined, count?: { in: number }): AsyncGenerator<Buffer> {
   let total = 0;
   for (;;) {
     const chunk = req.read() as Buffer | null;
     if (chunk !== null) {
       total += chunk.length;
+      if (count) count.in = total;
       if (maxBytes !== undefined && total > maxBytes) throw new BodyError('SY_ERR_BODY_TOO_LARGE', `body larger than ${maxBytes} bytes`);
       yield chunk;
       continue;

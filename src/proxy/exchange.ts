@@ -14,12 +14,16 @@ import type { ProxyHost } from './host.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
 import type { ClientRequest, ClientResponse } from './client.js';
 import { requestHeaders, responseHeaders } from './headers.js';
+import { editHeaders } from '../pipeline/route-actions.js';
 import { sendError } from './respond.js';
+import { sendNoBackend } from './sorry.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { connectionEnds } from '../proxy-protocol/accept.js';
 import type { Limits } from '../config/normalized.js';
 import { BodyError, guardedBody } from './body.js';
 import { tlsOptions } from './tls-options.js';
+import type { Shadowed } from '../pools/shadow.js';
+import { echoId, forwardId, withId } from './request-id.js';
 
 const EXCHANGE = Symbol('switchyard.exchange');
 type ExchangeResponse = ClientResponse & { [EXCHANGE]?: Exchange };
@@ -84,6 +88,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** Armed when the backend has no free upstream connection: the wait counts against the pool timeout. */
   private deadline: NodeJS.Timeout | undefined;
   private connected = false;
+  /** Body bytes in (from the client) and out (to it), for the access record. */
+  private readonly bytes = { in: 0, out: 0 };
 
   constructor(
     private readonly host: ProxyHost,
@@ -157,7 +163,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const b = d.backend;
     if (b === null) {
       if (this.attempts > 0) this.fail(this.error ?? 'SY_ERR_UPSTREAM_CONNECT');
-      else this.fail('SY_ERR_NO_BACKEND', ['retry-after', '5']);
+      else this.fail('SY_ERR_NO_BACKEND');
       return;
     }
     const slots = this.host.upstreams.connections;
@@ -171,6 +177,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       m.set(this.r.clientIp, n + 1);
       this.uploading = true;
     }
+    // a shadow scheduler decides beside the live one and only records (src/pools/shadow.ts)
+    if (this.pool.shadow !== undefined) this.shadowed = this.pool.shadow.decide(this.r.ctx, this.r.facts, this.r.clientIp, this.pool.spec.hashKey, this.pool.backends, b);
     this.backend = b;
     this.attempts++;
     this.gotHeaders = false;
@@ -182,13 +190,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.t0 = performance.now();
     const req = this.req;
     const socket = this.h2?.socket ?? req.socket;
-    let headers = requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
+    let headers = editHeaders(requestHeaders(this.h2?.rawHeaders ?? req.rawHeaders, req.headers.connection, {
       peerIp: this.r.peer, proto: 'encrypted' in socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: false, allowUnderscore: this.allowUnderscore,
-    });
+    }), this.r.route.actions?.request);
     // node:http already answered `100 Continue` to the client; undici cannot forward Expect
     if (req.headers.expect !== undefined) headers = withoutExpect(headers);
+    headers = forwardId(headers, this.r.requestId);
     const opts: Dispatcher.DispatchOptions = {
-      path: this.r.facts.path + this.r.facts.search,
+      path: this.r.target,
       method: req.method as Dispatcher.HttpMethod,
       headers,
       // undici takes async iterables as bodies (lib/core/request.js); its types list only streams
@@ -205,7 +214,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private body(): AsyncGenerator<Buffer> {
-    const b = guardedBody(this.req, this.limits.bodyTimeout, this.limits.maxBodySize);
+    const b = guardedBody(this.req, this.limits.bodyTimeout, this.r.maxBodySize, this.bytes);
     return this.h2 ? this.streamBody(b) : b;
   }
 
@@ -232,13 +241,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.gotHeaders = true;
     this.tHeaders = performance.now();
     this.status = statusCode;
-    const { headers, contentType, cache } = responseHeaders(rawHeaders);
+    const { headers: raw, contentType, cache, contentLength } = responseHeaders(rawHeaders);
+    const headers = editHeaders(raw, this.r.route.actions?.response);
     this.cache = cache;
+    if (this.shadowed !== undefined) this.pool.shadow?.answered(this.shadowed, this.backend?.id ?? '', contentLength);
+    if (this.pool.misroute !== undefined) this.pool.misroute.answer(statusCode, contentType, this.r.route.name, this.backend?.id ?? '', this.r.facts.path, this.pool.spec.learnMime || this.r.snap.config.learnMime);
     // the snapshot this request started with, not one a reload swapped in since
     if (contentType !== undefined && (this.pool.spec.learnMime || this.r.snap.config.learnMime)) {
       this.host.learned.learn(this.r.facts.path, contentType);
     }
     if (this.affCookie !== undefined) headers.push('set-cookie', this.affCookie);
+    echoId(headers, this.r.requestId);
     const res = this.res;
     if (this.done || res.destroyed) return false;
     // HTTP/2 has no Connection field (the session's GOAWAY says it)
@@ -260,6 +273,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.head !== undefined) this.writeHead();
+    this.bytes.out += chunk.length;
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', this.resumeFn!);
     return ok;
@@ -349,7 +363,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (code === 'SY_ERR_CLIENT_ABORTED') this.status = 499;
     else if (!this.done) {
       this.status = code === 'SY_ERR_NO_BACKEND' ? 503 : 0;
-      sendError(this.res, code, extra ? Object.fromEntries([extra as [string, string]]) : undefined);
+      if (code === 'SY_ERR_NO_BACKEND') sendNoBackend(this.res, this.r); // the pool's sorry answer, if any
+      else sendError(this.res, code, withId(extra ? Object.fromEntries([extra as [string, string]]) : undefined, this.r.requestId));
       this.status = this.res.statusCode;
     }
     this.finish();
@@ -370,12 +385,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
       attempts: this.attempts,
       error: this.error,
       cache: this.cache,
+      bytesIn: this.bytes.in, bytesOut: this.bytes.out, upstreamMs: this.tHeaders > 0 ? this.tHeaders - this.t0 : undefined,
+      userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
+      fallbackFrom: this.r.fallbackFrom[0],
+      requestId: this.r.requestId?.value,
     };
     this.host.requestDone(rec);
   }
 
   private lastId: string | undefined;
   private cache: string | undefined;
+  private shadowed: Shadowed | undefined;
 
   /** @internal the client's response closed (finished, or the client went away). */
   onClientClose(): void {

@@ -1,8 +1,8 @@
 // Header handling on raw arrays: hop-by-hop removal, X-Forwarded-* and the other client-address
 // headers (removed unless the peer is trusted), names with '_' (dropped unless allowed).
 
-const HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'http2-settings']);
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'true-client-ip']);
+export const HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'http2-settings']);
+export const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'true-client-ip']);
 
 /** Extra hop-by-hop names listed in a Connection header value. */
 function connectionTokens(v: string | undefined): Set<string> | undefined {
@@ -126,11 +126,12 @@ function text(v: Buffer | string): string {
 }
 
 /** Response headers for the client from a raw field array: hop-by-hop headers out. */
-export function responseHeaders(raw: readonly (Buffer | string)[]): { headers: string[]; contentType: string | undefined; cache: string | undefined } {
+export function responseHeaders(raw: readonly (Buffer | string)[]): { headers: string[]; contentType: string | undefined; cache: string | undefined; contentLength?: string | undefined } {
   // One pass: names are decoded once, values only for headers that are kept.
   const out: string[] = [];
   let contentType: string | undefined;
   let cache: string | undefined;
+  let contentLength: string | undefined;
   let extra: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = text(raw[i]!);
@@ -142,6 +143,7 @@ export function responseHeaders(raw: readonly (Buffer | string)[]): { headers: s
     const value = text(raw[i + 1]!);
     if (lower === 'content-type') contentType = value;
     else if (lower === 'x-cache') cache = value;
+    else if (lower === 'content-length') contentLength = value;
     out.push(name, value);
   }
   // rare: a Connection header naming further hop-by-hop headers (may come after them)
@@ -150,9 +152,9 @@ export function responseHeaders(raw: readonly (Buffer | string)[]): { headers: s
     for (let i = 0; i < out.length; i += 2) if (!extra.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
     if (contentType !== undefined && extra.has('content-type')) contentType = undefined;
     if (cache !== undefined && extra.has('x-cache')) cache = undefined;
-    return { headers: kept, contentType, cache };
+    return { headers: kept, contentType, cache, contentLength };
   }
-  return { headers: out, contentType, cache };
+  return { headers: out, contentType, cache, contentLength };
 }
 
 /** Client address from a trusted X-Forwarded-For: the rightmost address not itself trusted. */

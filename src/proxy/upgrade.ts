@@ -17,8 +17,11 @@ import { encodeHeader } from '../proxy-protocol/encode.js';
 import type { UpgradeHost } from './host.js';
 import type { UpstreamResult } from './records.js';
 import { requestHeaders } from './headers.js';
+import { editHeaders } from '../pipeline/route-actions.js';
+import { echoed, forwardId, withId } from './request-id.js';
 import { mayRetry, upstreamFailure } from './upstream.js';
 import { errorResponse } from './respond.js';
+import { noBackendResponse } from './sorry.js';
 import { tlsOptions } from './tls-options.js';
 import { framingFor, responseHead, wantsClose, type Framing } from './upgrade-head.js';
 
@@ -93,7 +96,7 @@ export class UpgradeExchange {
     const b = d.backend;
     if (b === null) {
       if (this.attempts > 0) this.fail(this.error ?? 'SY_ERR_UPSTREAM_CONNECT');
-      else this.fail('SY_ERR_NO_BACKEND', { 'retry-after': '5' });
+      else this.fail('SY_ERR_NO_BACKEND');
       return;
     }
     this.backend = b;
@@ -103,8 +106,8 @@ export class UpgradeExchange {
     const req = this.req;
     const up = httpRequest({
       method: req.method,
-      path: this.r.facts.path + this.r.facts.search,
-      headers: requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }),
+      path: this.r.target,
+      headers: forwardId(editHeaders(requestHeaders(req.rawHeaders, req.headers.connection, { peerIp: this.r.peer, proto: 'encrypted' in req.socket ? 'https' : 'http', trusted: this.r.trusted, upgrade: true }), this.r.route.actions?.request), this.r.requestId),
       setHost: false,
       maxHeaderSize: MAX_RESPONSE_HEAD,
       createConnection: () => dial(b, this.pool, req.socket),
@@ -130,7 +133,7 @@ export class UpgradeExchange {
     const client = this.client;
     if (client.destroyed) return this.clientGone();
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(101, res.statusMessage ?? '', res.rawHeaders, extra, 'upgrade', false));
+    client.write(responseHead(101, res.statusMessage ?? '', echoed(editHeaders(res.rawHeaders, this.r.route.actions?.response), this.r.requestId), extra, 'upgrade', false));
     if (upHead.length > 0) client.write(upHead);
     if (this.head.length > 0) up.write(this.head);
     up.on('error', () => client.destroy());
@@ -155,7 +158,7 @@ export class UpgradeExchange {
     const close = this.host.closing || wantsClose(this.req.headers.connection, this.req.httpVersion);
     const framing = framingFor(this.req.method!, this.status, res.headers, !close);
     const extra = this.affCookie !== undefined ? ['set-cookie', this.affCookie] : [];
-    client.write(responseHead(this.status, res.statusMessage ?? '', res.rawHeaders, extra, framing, close));
+    client.write(responseHead(this.status, res.statusMessage ?? '', echoed(editHeaders(res.rawHeaders, this.r.route.actions?.response), this.r.requestId), extra, framing, close));
     res.on('error', () => undefined); // a cut body is handled on 'close'
     res.on('data', (chunk: Buffer) => {
       if (framing.kind === 'none' || chunk.length === 0) return;
@@ -253,11 +256,14 @@ export class UpgradeExchange {
 
   private fail(code: ErrorCode, extra?: Record<string, string>): void {
     this.error = code;
+    let status: number = ERRORS[code].status;
     if (!this.released) {
       this.release();
-      this.client.end(errorResponse(code, undefined, extra));
+      const sorry = code === 'SY_ERR_NO_BACKEND' ? noBackendResponse(this.r) : undefined; // the pool's sorry answer
+      if (sorry !== undefined) status = sorry.status;
+      this.client.end(sorry?.bytes ?? errorResponse(code, undefined, withId(extra, this.r.requestId)));
     }
-    this.status = ERRORS[code].status;
+    this.status = status;
     this.finish();
   }
 
@@ -268,6 +274,9 @@ export class UpgradeExchange {
       method: this.req.method!, path: this.r.facts.path, status: this.status, route: this.r.route.name,
       pool: this.pool.name, backend: this.lastId, clientIp: this.r.clientIp,
       ms: performance.now() - this.started, attempts: this.attempts, error: this.error,
+      userAgent: this.r.facts.headers['user-agent'], referer: this.r.facts.headers.referer,
+      fallbackFrom: this.r.fallbackFrom[0],
+      requestId: this.r.requestId?.value,
     });
   }
 }

@@ -2,12 +2,13 @@
 // health, upstream connections, TCP services, observers — and apply / reload / close of it.
 // Listeners (src/listen/) and front ends read it through narrow host interfaces.
 import cluster from 'node:cluster';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { AffinityCore } from '../affinity/core.js';
 import type { Config } from '../config/normalized.js';
 import { loadOffThread } from '../config/off-thread.js';
 import { ConfigError } from '../errors.js';
 import { EventBus } from '../events.js';
+import { openLogs, type Logs } from '../log/logs.js';
 import { HealthManager } from '../health/manager.js';
 import { LearnedMime } from '../match/mime.js';
 import type { BackendState } from '../pools/backend.js';
@@ -22,11 +23,15 @@ import { RawUpstreams } from '../engine/upstream.js';
 import { withPrebuilt } from '../schedulers/prebuilt.js';
 import { TcpServices } from '../tcp/services.js';
 import { compile, type Snapshot } from './snapshot.js';
+import { RateLimits } from '../limits/limits.js';
+import { reconcileShared, type SharedRates } from '../limits/shared.js';
 
 export interface ReloadResult {
   ok: boolean;
   problems: { path: string; message: string }[];
   changes: string[];
+  /** Runtime changes the reload left in place (src/pools/reconcile.ts). */
+  kept: string[];
   files: string[];
 }
 
@@ -38,7 +43,10 @@ export interface ReloadStage {
 export interface RuntimeOptions {
   /** Config file, for reload. */
   file?: string;
+  /** Events and access records both go here (as JSON objects) instead of stderr and stdout. */
   logger?: Logger;
+  /** Access records with this User-Agent are not logged (`start --demo`'s own load). */
+  quietAgent?: string;
 }
 
 export class Runtime {
@@ -54,12 +62,17 @@ export class Runtime {
   /** Runtime changes: add, remove, re-weight, drain, disable, enable. */
   readonly control = new PoolControl(this.pools, this.events);
   readonly log: Logger;
+  private readonly logs: Logs;
   readonly file: string | undefined;
   closing = false;
   /** Observers of finished requests (access log, metrics, stats). */
   readonly requestObservers: ((r: AccessRecord) => void)[] = [];
   /** Observers of each upstream attempt's outcome (passive health checks). */
   readonly upstreamObservers: ((pool: PoolRuntime, b: BackendState, r: UpstreamResult) => void)[] = [];
+  /** Route rate limits, kept across reloads (src/limits/limits.ts). */
+  readonly rates = new RateLimits();
+  /** Set while a route has `rateLimit.shared` (src/limits/shared.ts). */
+  sharedRates: SharedRates | undefined;
   /** Raw TCP virtual services (config `tcp`). */
   readonly tcp: TcpServices = new TcpServices(this);
   /** Active checks, passive ejection and slow start. */
@@ -73,7 +86,8 @@ export class Runtime {
 
   constructor(config: Config, opts: RuntimeOptions = {}) {
     this.file = opts.file;
-    this.log = opts.logger ?? pino({ level: config.log.level }, pino.destination({ sync: false }));
+    this.logs = openLogs(config.log, opts);
+    this.log = this.logs.events;
     this.current = compile(config, 1);
     this.affinity = new AffinityCore(config.affinity, this.log, { consistent: cluster.isWorker });
     this.events.on('backend.removed', (e) => {
@@ -84,10 +98,8 @@ export class Runtime {
     this.control.pinned = (pool, backend) => this.affinity.table.liveConnections(pool, backend);
     const now = Date.now();
     for (const spec of Object.values(config.pools)) this.pools.set(spec.name, new PoolRuntime(spec, now));
-    if (config.log.access) {
-      const log = this.log;
-      this.requestObservers.push((r) => log.info(r, 'request'));
-    }
+    this.sharedRates = reconcileShared(undefined, config, this.rates, this.log);
+    if (this.logs.access) this.requestObservers.push(this.logs.access);
   }
 
   requestDone(r: AccessRecord): void {
@@ -107,12 +119,18 @@ export class Runtime {
     this.raw.retain(urls);
   }
 
+  /** Runtime changes the last apply() kept. */
+  kept: string[] = [];
+
   /** Swap in a validated config. Unchanged pools keep their backends' state. */
   apply(config: Config, file = this.file ?? '(inline)'): string[] {
-    const changes = reconcilePools(this.pools, config, this.events, Date.now());
+    this.kept = [];
+    const changes = reconcilePools(this.pools, config, this.events, Date.now(), this.kept);
     this.affinity.configure(config.affinity);
     void this.tcp.reconcile(config.tcp);
     this.current = compile(config, this.current.version + 1);
+    this.rates.retain(config.routes);
+    this.sharedRates = reconcileShared(this.sharedRates, config, this.rates, this.log);
     this.releaseUpstreams();
     this.events.emit('config.reloaded', { file, changes });
     return changes;
@@ -130,7 +148,7 @@ export class Runtime {
 
   /** Import, validation and large tables happen in a worker (src/config/off-thread.ts); only the swap runs here. */
   private async reloadNow(): Promise<ReloadResult> {
-    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [], files: [] };
+    if (!this.file) return { ok: false, problems: [{ path: '(file)', message: 'router was not started from a file' }], changes: [], kept: [], files: [] };
     const loaded = await loadOffThread(this.file, poolHints(this.pools));
     let problems = loaded.ok ? [] : loaded.problems;
     if (loaded.ok) {
@@ -141,15 +159,15 @@ export class Runtime {
         if (staging.length > 0) throw new ConfigError(staging, this.file);
         const changes = withPrebuilt(loaded.tables, () => this.apply(loaded.config, this.file));
         for (const s of staged) s.commit();
-        this.log.info({ changes }, 'config reloaded');
-        return { ok: true, problems: [], changes, files: loaded.files };
+        this.log.info({ changes }, `config reloaded (${changes.length} change${changes.length === 1 ? '' : 's'})`);
+        return { ok: true, problems: [], changes, kept: this.kept, files: loaded.files };
       } catch (e) {
         problems = e instanceof ConfigError ? [...e.problems] : [{ path: '(file)', message: (e as Error).message }];
       }
     }
     this.events.emit('config.rejected', { file: this.file, problems });
-    this.log.error({ problems }, 'config reload rejected; keeping the running config');
-    return { ok: false, problems, changes: [], files: loaded.files };
+    this.log.error(`config reload rejected, keeping the running config: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    return { ok: false, problems, changes: [], kept: [], files: loaded.files };
   }
 
   /** Resolves when no pool has a request in flight. */
@@ -159,10 +177,12 @@ export class Runtime {
 
   /** Last step of a shutdown: upstream connections, the affinity store, the log. */
   async release(): Promise<void> {
+    await this.sharedRates?.close();
     await this.upstreams.destroy();
     this.raw.destroy();
     await this.proxied.destroy();
     await this.affinity.close();
+    this.logs.flush();
     this.log.flush?.();
   }
 }

@@ -1,4 +1,4 @@
-// Replay of a Common or Combined Log Format access log as a workload:
+// Replay of a Common or Combined Log Format access log (or Switchyard's JSON one) as a workload:
 //   host ident user [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 ["referer" "agent"]
 // Each request's key is its path (query dropped, as hashKey 'path'); an object's size is the
 // largest byte count logged for it (`-` or 0 everywhere → `defaultSize`). Malformed lines are
@@ -9,16 +9,11 @@
 // are spread evenly over it (CLF has 1 s resolution), and out-of-order times are clamped so
 // arrivals never go back.
 import { readFileSync } from 'node:fs';
+import { parseJsonLine } from './json-log.js';
 import { catalogBytes, type Workload } from './workload.js';
 
-export interface ClfEntry {
-  host: string;
-  time: number;
-  method: string;
-  path: string;
-  status: number;
-  bytes: number | undefined;
-}
+export type { ClfEntry } from './log-entry.js';
+import type { ClfEntry } from './log-entry.js';
 
 export interface ClfProblem {
   line: number;
@@ -106,7 +101,12 @@ export function parseClf(text: string, source: string, o: ClfOptions): ClfResult
       lines--;
       continue;
     }
-    const e = parseClfLine(line);
+    // Switchyard's JSON access log (src/sim/json-log.ts) or a CLF line
+    const e = line.startsWith('{') ? parseJsonLine(line) : parseClfLine(line);
+    if (e === null) {
+      lines--;
+      continue;
+    }
     if (typeof e === 'string') {
       malformed++;
       if (problems.length < 5) problems.push({ line: lines, reason: e });

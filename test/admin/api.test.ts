@@ -59,9 +59,9 @@ describe('read routes', () => {
   it('GET /api/routes', async () => {
     const r = await inject('GET', '/api/routes');
     expect(r.json()).toEqual([
-      { index: 0, name: 'cgi', pool: 'cgi', match: 'path ~ /cgi-bin/**' },
-      { index: 1, name: 'images', pool: 'images', match: 'mime ~ image/*' },
-      { index: 2, name: 'html', pool: 'html', match: 'any request' },
+      { index: 0, name: 'cgi', pool: 'cgi', match: 'path ~ /cgi-bin/**', action: 'pool cgi' },
+      { index: 1, name: 'images', pool: 'images', match: 'mime ~ image/*', action: 'pool images' },
+      { index: 2, name: 'html', pool: 'html', match: 'any request', action: 'pool html' },
     ]);
   });
 

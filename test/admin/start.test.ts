@@ -1,4 +1,4 @@
-// `switchyard start` runs the admin server from the config's `admin` key and prints the dashboard URL.
+// `switchyard start` runs the admin server from the config's `admin` key and prints the dashboard URL (on stderr).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ afterEach(() => {
 describe('switchyard start with an admin server', () => {
   it('starts it, prints the dashboard URL, and stops it with the router', async () => {
     const out: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
       out.push(String(c));
       return true;
     });
@@ -44,7 +44,7 @@ describe('switchyard start with an admin server', () => {
 
   it('passes admin.allowedHosts to the admin server', async () => {
     const out: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
       out.push(String(c));
       return true;
     });
@@ -65,7 +65,7 @@ describe('switchyard start with an admin server', () => {
 
   it('admin: false runs no admin server', async () => {
     const out: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
       out.push(String(c));
       return true;
     });

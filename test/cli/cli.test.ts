@@ -108,7 +108,7 @@ export default {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^switchyard: SY_ERR_CONFIG_FILE: .*absent\.ts: 1 config problem:\n  \(file\): config file not found/);
     expect(header.code).toBe(2);
-    expect(header.err).toBe(`switchyard: SY_ERR_CLI_ARGUMENT: bad header "no-colon": expected 'Name: value'\n`);
+    expect(header.err).toBe(`switchyard: SY_ERR_CLI_ARGUMENT: bad header "no-colon": expected 'Name: value'\nhint: switchyard explain --help shows its arguments and options\n`);
   });
 
   it('an unknown command prints usage and exits non-zero', async () => {

@@ -48,7 +48,8 @@ export default {
     delete env.SWITCHYARD_DEMO_TLS_DIR;
     const p = spawn(process.execPath, [CLI, 'start', '--demo', '--no-traffic', '-c', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    // the banner is a human message: stderr (stdout carries access records only)
+    p.stderr.on('data', (c: Buffer) => (out += c.toString()));
     try {
       await until(() => out.includes('cgi-bin/form') || p.exitCode !== null, 20_000, 'the start banner');
       expect(out).toContain(`switchyard: routing on http://127.0.0.1:${web} (config`);

@@ -69,8 +69,8 @@ async function fullConfig(): Promise<{ file: string; ports: Record<'l0' | 'l1' |
 }
 
 describe('switchyard start: a socket that cannot bind', () => {
-  for (const taken of ['l1', 'admin'] as const) {
-    it(`${taken === 'l1' ? 'the second listener' : 'the admin'}: closes everything, exits 1 with one line naming the address`, async () => {
+  for (const taken of ['l0', 'l1', 'admin'] as const) {
+    it(`${taken === 'l0' ? 'the first listener' : taken === 'l1' ? 'the second listener' : 'the admin'}: closes everything, exits 1 with one line naming the address`, async () => {
       const { file, ports } = await fullConfig();
       const blocker = await occupy(ports[taken]);
       try {
@@ -82,7 +82,7 @@ describe('switchyard start: a socket that cannot bind', () => {
         expect(lines).toHaveLength(1);
         expect(lines[0]).toContain(`127.0.0.1:${ports[taken]}`);
         expect(lines[0]).toMatch(/address already in use/);
-        if (taken === 'l1') expect(lines[0]).toContain('listen[1]');
+        if (taken !== 'admin') expect(lines[0]).toContain(`listen[${taken === 'l0' ? 0 : 1}]`);
         for (const [name, port] of Object.entries(ports)) {
           if (name !== taken) expect(await listening(port), `${name} port ${port} still listening`).toBe(false);
         }
@@ -110,6 +110,17 @@ describe('switchyard check: port clashes', () => {
     const r = await check(file);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/admin: port 47001 .*clashes with listen\b/);
+  });
+
+  it('two listeners on one port: exits non-zero naming both keys', async () => {
+    const file = join(dir, 'twice.config.ts');
+    writeFileSync(file, `export default {
+  listen: [{ host: '127.0.0.1', port: 47003 }, { host: '127.0.0.1', port: 47003 }], admin: false,
+  pools: { web: { backends: ['http://127.0.0.1:1'] } }, routes: [{ pool: 'web' }],
+};`);
+    const r = await check(file);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/listen\[1\]: port 47003 on 127\.0\.0\.1 clashes with listen\[0\]/);
   });
 
   it('the same clash spelt with a host name (localhost vs its address): exits non-zero naming both keys', async () => {

@@ -1,15 +1,14 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core) against a running
 // demo: token entry, pools and live figures, a drain by click checked through the API, explain,
 // and a screenshot for the README (docs/dashboard.png).
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdmin, type Admin } from '../../src/admin/server.js';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/backends.js';
 import { startDemoTraffic, type DemoTraffic } from '../../src/demo/traffic.js';
-import { startRouter, type TestRouter } from '../helpers.js';
+import { openBrowser, startRouter, type Browser, type TestRouter } from '../helpers.js';
 
 const TOKEN = 'e2e-dashboard-token-42';
 const SHOT = join(import.meta.dirname, '..', '..', 'docs', 'dashboard.png');
@@ -18,10 +17,9 @@ let backends: DemoBackend[];
 let tr: TestRouter;
 let admin: Admin;
 let load: DemoTraffic;
-let ctx: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profile: string;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   const html = [await startDemoBackend('html'), await startDemoBackend('html')];
@@ -44,26 +42,18 @@ beforeAll(async () => {
   });
   admin = await startAdmin(tr.router, { port: 0, token: TOKEN });
   load = startDemoTraffic(tr.url, 40);
-  profile = mkdtempSync(join(tmpdir(), 'sy-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 1000 },
-  });
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.on('pageerror', (e) => pageErrors.push(e.message));
   // nothing may be fetched from anywhere but the admin server
-  await page.route('**/*', (route) => (route.request().url().startsWith(admin.url) ? route.continue() : route.abort()));
+  browser = await openBrowser(admin.url);
+  page = browser.page;
+  pageErrors = browser.errors;
 });
 
 afterAll(async () => {
   load?.stop();
-  await ctx?.close();
+  await browser?.close();
   await admin?.close();
   await tr?.close();
   await Promise.all((backends ?? []).map((b) => b.close()));
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 const api = async <T>(path: string): Promise<T> => {

@@ -41,15 +41,16 @@ export default {
     delete env.SWITCHYARD_DEMO_TLS_DIR;
     const p = spawn(process.execPath, [CLI, 'start', '--demo', '--no-traffic', '-c', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = p;
-    let out = '';
-    let err = '';
-    p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    await until(() => /curl -k --http2 \S+/.test(out) || p.exitCode !== null, 20_000);
-    const line = /^ {4}curl -k --http2 (https:\/\/127\.0\.0\.1:(\d+))\/$/m.exec(out);
-    expect(line, `stdout:\n${out}\nstderr:\n${err}`).not.toBeNull();
-    expect(out).toMatch(/^switchyard: routing on http:\/\/127\.0\.0\.1:\d+, https:\/\/127\.0\.0\.1:\d+ /);
-    const made = /certificate for localhost and 127\.0\.0\.1, made now by openssl in (\S+) \(1 day/.exec(out);
+    // the banner is a human message on stderr; stdout carries access records only
+    let banner = '';
+    let access = '';
+    p.stdout!.on('data', (c: Buffer) => (access += c.toString()));
+    p.stderr!.on('data', (c: Buffer) => (banner += c.toString()));
+    await until(() => /curl -k --http2 \S+/.test(banner) || p.exitCode !== null, 20_000);
+    const line = /^ {4}curl -k --http2 (https:\/\/127\.0\.0\.1:(\d+))\/$/m.exec(banner);
+    expect(line, `stderr:\n${banner}\nstdout:\n${access}`).not.toBeNull();
+    expect(banner).toMatch(/^switchyard: routing on http:\/\/127\.0\.0\.1:\d+, https:\/\/127\.0\.0\.1:\d+ /);
+    const made = /certificate for localhost and 127\.0\.0\.1, made now by openssl in (\S+) \(1 day/.exec(banner);
     expect(made).not.toBeNull();
     expect(existsSync(join(made![1]!, 'cert.pem'))).toBe(true);
 

@@ -12,17 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { watchConfig } from '../../src/config/watch.js';
 import type { AccessRecord } from '../../src/proxy/exchange.js';
 import { Router } from '../../src/router.js';
-import { childBackend, kill, recordEvents, sleep, switchBackend, type ChildBackend } from '../helpers.js';
-
-interface Rec {
-  i: number;
-  path: string;
-  start: number;
-  end: number;
-  status: number;
-  backend: string | undefined;
-  err: string | undefined;
-}
+import { childBackend, kill, recordEvents, sleep, steadyLoad, switchBackend, type ChildBackend, type LoadRec } from '../helpers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -82,34 +72,9 @@ describe('changes under load', () => {
 
     const client = new Pool(`http://127.0.0.1:${addr!.port}`, { connections: 32, pipelining: 1, keepAliveTimeout: 10_000 });
     cleanup.push(() => client.close());
-    const recs: Rec[] = [];
     const paths = ['/api/', '/static/', '/page/'];
     const N = 2400, SPACING = 5;
-    const T = Date.now();
-    const fire = async (i: number): Promise<void> => {
-      const path = paths[i % 3]! + i;
-      const rec: Rec = { i, path, start: Date.now() - T, end: 0, status: 0, backend: undefined, err: undefined };
-      recs.push(rec);
-      try {
-        const r = await client.request({ path, method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 });
-        await r.body.text();
-        rec.status = r.statusCode;
-        const b = r.headers['x-backend'];
-        rec.backend = typeof b === 'string' ? b : undefined;
-      } catch (e) {
-        rec.err = (e as Error).message;
-      }
-      rec.end = Date.now() - T;
-    };
-    const load = (async () => {
-      const pending: Promise<void>[] = [];
-      for (let i = 0; i < N; i++) {
-        const wait = T + i * SPACING - Date.now();
-        if (wait > 0) await sleep(wait);
-        pending.push(fire(i));
-      }
-      await Promise.all(pending);
-    })();
+    const { T, recs, done: load } = steadyLoad(client, N, SPACING, (i) => paths[i % 3]! + i);
     // steps after the reload move later by `shift` when the reload is slow (see step 3)
     let shift = 0;
     const at = (ms: number) => sleep(Math.max(0, T + ms + shift - Date.now()));
@@ -160,7 +125,7 @@ describe('changes under load', () => {
       const e = ev.find(pred);
       return e ? e.at - T : undefined;
     };
-    const failed = (r: Rec) => r.err !== undefined || r.status !== 200;
+    const failed = (r: LoadRec) => r.err !== undefined || r.status !== 200;
     const inWindow = (a: number, b: number) => recs.filter((r) => r.start >= a && r.start < b);
     // event times are whole milliseconds (Date.now()), so "began no later than" allows that last one
     const noLaterThan = (a: number, b: number) => expect(a).toBeLessThan(b + 1);

@@ -85,6 +85,22 @@ export async function switchBackend(name: string): Promise<SwitchBackend> {
   });
 }
 
+/** A backend that records each request's fate: 'end' (whole body read) or 'aborted'; answers `got <bytes>`. */
+export async function recordingBackend(): Promise<TestServer & { fates: string[] }> {
+  const fates: string[] = [];
+  const s = await startServer((req, res) => {
+    let n = 0;
+    req.on('data', (c: Buffer) => (n += c.length));
+    req.on('end', () => {
+      fates.push('end');
+      res.end(`got ${n}\n`);
+    });
+    req.on('aborted', () => fates.push('aborted'));
+    req.on('error', () => undefined);
+  });
+  return Object.assign(s, { fates });
+}
+
 export interface SlowBackend extends TestServer {
   /** Requests received, by URL, in order. */
   seen: string[];

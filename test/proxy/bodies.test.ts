@@ -1,9 +1,8 @@
 // Issue 11 items 6 and 8: Expect: 100-continue end to end; request bodies under bodyTimeout and
 // maxBodySize; a wait for an upstream connection counts against the pool timeout; one client's
 // uploads cannot take every upstream connection of a backend.
-import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoBackend, raw, sleep, startRouter, startServer, type Raw, type TestRouter, type TestServer } from '../helpers.js';
+import { echoBackend, raw, recordingBackend, sleep, startRouter, type Raw, type TestRouter, type TestServer } from '../helpers.js';
 
 let router: TestRouter | undefined;
 let backend: TestServer | undefined;
@@ -20,22 +19,6 @@ const route = (url: string, extra: Record<string, unknown> = {}, listen: Record<
   pools: { p: { scheduler: 'rr', backends: [url], ...extra } },
   routes: [{ pool: 'p' }],
 });
-
-/** A backend that records each request's fate: 'end' (whole body read) or 'aborted'. */
-async function recordingBackend() {
-  const fates: string[] = [];
-  const s = await startServer((req: IncomingMessage, res) => {
-    let n = 0;
-    req.on('data', (c: Buffer) => (n += c.length));
-    req.on('end', () => {
-      fates.push('end');
-      res.end(`got ${n}\n`);
-    });
-    req.on('aborted', () => fates.push('aborted'));
-    req.on('error', () => undefined);
-  });
-  return Object.assign(s, { fates });
-}
 
 describe('Expect: 100-continue', () => {
   it('answers 100 Continue, forwards the body and relays the 200 (never 502)', async () => {

@@ -10,7 +10,8 @@ function received(answer: string): string[] {
   const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { rawHeaders: string[] };
   const out: string[] = [];
   for (let i = 0; i < body.rawHeaders.length; i += 2) out.push(`${body.rawHeaders[i]}: ${body.rawHeaders[i + 1]}`);
-  return out.filter((l) => !/^connection:/i.test(l)).map((l) => (/^host:/i.test(l) ? l.toLowerCase() : l));
+  // the request ID the router adds (default on) is tested in test/proxy/request-id.test.ts
+  return out.filter((l) => !/^(connection|x-request-id):/i.test(l)).map((l) => (/^host:/i.test(l) ? l.toLowerCase() : l));
 }
 
 const fields = (n: number) => Array.from({ length: n }, (_, i) => `X-H${i}: v\r\n`).join('');

@@ -68,10 +68,11 @@ function startRouterProcess(backendUrl: string): Promise<{ child: ChildProcess; 
   const file = join(mkdtempSync(join(tmpdir(), 'sy-stream-')), 'stream.config.mjs');
   writeFileSync(file, `export default { listen: { host: '127.0.0.1', port: 0 }, admin: false, log: { level: 'silent' },
     pools: { p: { scheduler: 'rr', backends: ['${backendUrl}'], timeout: 60000 } }, routes: [{ pool: 'p' }] };`);
-  const child = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // the start banner is on stderr (stdout carries the access log)
+  const child = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'inherit', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /routing on (http:\/\/[\d.:]+)/.exec(out);
       if (m) resolve({ child, url: m[1]! });

@@ -1,0 +1,37 @@
+// `pools.<name>.shadow` and `pools.<name>.expect`: what the pool's answers are watched for
+// (src/pools/shadow.ts, src/pools/misroute.ts). The shadow's keys depend on its scheduler, so the
+// schema passes it through unchecked (ShadowValue) and it is checked here.
+import { getScheduler, schedulerNames } from '../schedulers/registry.js';
+import type { Problem } from '../schedulers/types.js';
+import { checkValue, closest, isObj, q } from './check-value.js';
+import type { ShadowSpec } from './normalized.js';
+import { ShadowSchema } from './schema.js';
+
+export function poolWatch(problems: Problem[], shadow: unknown, expect: string | string[] | undefined, at: string): { shadow?: ShadowSpec; expect?: string[] } {
+  const out: { shadow?: ShadowSpec; expect?: string[] } = {};
+  const s = shadowSpec(problems, shadow, `${at}.shadow`);
+  if (s !== undefined) out.shadow = s;
+  if (expect !== undefined) out.expect = (Array.isArray(expect) ? expect : [expect]).map((g) => g.toLowerCase());
+  return out;
+}
+
+function shadowSpec(problems: Problem[], raw: unknown, at: string): ShadowSpec | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObj(raw)) {
+    problems.push({ path: at, message: `${ShadowSchema.errorMessage as string}, got ${q(raw)}` });
+    return undefined;
+  }
+  const name = raw.scheduler;
+  const def = typeof name === 'string' ? getScheduler(name) : undefined;
+  if (typeof name === 'string' && def === undefined) {
+    const near = closest(name, schedulerNames());
+    problems.push({ path: `${at}.scheduler`, message: `unknown scheduler ${q(name)}; expected one of ${schedulerNames().join(', ')}${near ? `; did you mean '${near}'?` : ''}` });
+  }
+  const before = problems.length;
+  const v = checkValue(ShadowSchema, raw, at, problems, { alsoKeys: def?.params ?? [] }) as { scheduler: string; cacheBytes: number } & Record<string, unknown> | undefined;
+  if (v === undefined || def === undefined || problems.length > before) return undefined;
+  const rawParams: Record<string, unknown> = {};
+  for (const k of def.params) if (v[k] !== undefined) rawParams[k] = v[k];
+  const params = def.parse(rawParams, at, problems);
+  return { scheduler: def.name, params, rawParams, cacheBytes: v.cacheBytes };
+}
