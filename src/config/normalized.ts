@@ -143,7 +143,7 @@ export interface Listen {
   redirectHttps?: number | undefined;
   /** The Strict-Transport-Security value a tls listener adds to its answers. */
   hsts?: string | undefined;
-  /** The HTTP/1.1 engine (src/engine/ or node:http); tls, http2 and redirectHttps listeners run on node:http. */
+  /** The HTTP/1.1 engine (src/engine/ or node:http); cleartext h2c and redirectHttps listeners run on node:http. */
   engine: 'fast' | 'node';
   /** HTTP/2 beside HTTP/1.1: ALPN h2 with tls, h2c with prior knowledge without (default: with tls). */
   http2?: boolean | undefined;

@@ -56,7 +56,7 @@ const httpListenKeys = {
   hsts: Type.Optional(HstsSchema),
   engine: Type.Optional(Type.Union([Type.Literal('fast'), Type.Literal('node')], {
     errorMessage: "must be 'fast' or 'node'",
-    description: "HTTP/1.1 engine of a cleartext listener: 'fast' (raw sockets, src/engine/) or 'node' (node:http); default 'fast', or the SWITCHYARD_ENGINE environment variable. tls, http2 and redirectHttps listeners use 'node'",
+    description: "HTTP/1.1 engine: 'fast' (raw sockets and llhttp, src/engine/) or 'node' (node:http and undici); default 'fast', or the SWITCHYARD_ENGINE environment variable. Over tls the engine serves the HTTP/1.1 connections (h2 ones go to HTTP/2); cleartext h2c and redirectHttps listeners always use node:http",
   })),
   http2: Type.Optional(Type.Boolean({
     errorMessage: 'must be true or false',

@@ -18,6 +18,7 @@ import { clientError } from './client-error.js';
 import { H2Front, sniffPreface } from './h2.js';
 import { redirectUpgrade, serveRedirect } from './redirect.js';
 import { ListenerCerts, prepareCerts } from './tls.js';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { httpFront, serveRequest, serveUpgrade, type HttpFront, type HttpHost } from './serve.js';
 import { FastListener } from '../engine/listener.js';
 
@@ -90,8 +91,9 @@ export class HttpListeners {
     const front = httpFront(this.host, listen);
     const lim = listen.limits;
     const redirect = listen.redirectHttps;
-    // the fast engine serves cleartext HTTP/1.1; TLS, HTTP/2 and redirecting listeners stay on node:http
-    if (listen.engine === 'fast' && certs === undefined && redirect === undefined && listen.http2 !== true) return this.listenFast(listen, front);
+    // the fast engine serves HTTP/1.1, in cleartext or over TLS (where ALPN's h2 goes to HTTP/2);
+    // h2c with prior knowledge and redirecting listeners stay on node:http
+    if (listen.engine === 'fast' && redirect === undefined && (certs !== undefined || listen.http2 !== true)) return this.listenFast(listen, front, certs);
     const options: ServerOptions = {
       maxHeaderSize: lim.maxHeaderSize,
       headersTimeout: lim.headersTimeout,
@@ -183,17 +185,47 @@ export class HttpListeners {
     return bound.address() as AddressInfo;
   }
 
-  /** A listener on the fast engine (src/engine/listener.ts), behind a PROXY front with acceptProxy. */
-  private async listenFast(listen: Listen, front: HttpFront): Promise<AddressInfo> {
+  /**
+   * A listener on the fast engine (src/engine/listener.ts): behind a node:tls server with `tls`
+   * (connections that choose h2 by ALPN go to HTTP/2), behind a PROXY front with acceptProxy.
+   */
+  private async listenFast(listen: Listen, front: HttpFront, certs: ListenerCerts | undefined): Promise<AddressInfo> {
     const fast = new FastListener(front);
     this.fast.push(fast);
+    let server: NetServer = fast.server;
+    const tlsOf = new WeakMap<Socket, Socket>();
+    if (certs !== undefined) {
+      const h2 = listen.http2 !== false ? new H2Front(front, listen, this.host.log) : undefined;
+      if (h2) this.h2.push(h2);
+      const secure = createTlsServer({
+        ...certs.serverOptions(), handshakeTimeout: listen.limits.headersTimeout || 120_000, ALPNProtocols: h2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+      }, (t: TLSSocket & { _parent?: Socket }) => {
+        if (t._parent) {
+          tlsOf.set(t._parent, t);
+          if (listen.acceptProxy !== false) sameEnds(t, t._parent); // the PROXY header's addresses
+        }
+        if (h2 && t.alpnProtocol === 'h2') {
+          this.h2Sockets.add(t);
+          h2.accept(t);
+        } else fast.accept(t);
+      });
+      secure.on('tlsClientError', (_e: Error, s: Socket) => s.destroy());
+      secure.maxConnections = listen.limits.maxConnections;
+      certs.server = secure;
+      this.certs.push(certs);
+      server = secure;
+    }
     const ap = listen.acceptProxy;
-    const bound: NetServer = ap === false ? fast.server : proxyFront(fast.server, this.host.log, {
+    const bound: NetServer = ap === false ? server : proxyFront(server, this.host.log, {
       headersTimeout: listen.limits.headersTimeout,
       allowed: ap === true ? () => true : cidrMatcher(ap),
-      served: (s) => fast.hasServed(s),
-      tls: false,
+      served: (s) => {
+        const t = certs ? tlsOf.get(s) : s;
+        return t !== undefined && (fast.hasServed(t) || this.h2Sockets.has(t));
+      },
+      tls: certs !== undefined,
     });
+    if (server !== fast.server) this.fronts.push(server);
     if (bound !== fast.server) {
       bound.maxConnections = listen.limits.maxConnections;
       bound.on('connection', this.track);

@@ -1,9 +1,9 @@
 // The TLS listeners' certificates as they run: the set each listener serves now, the SNI callback
 // that reads it at every handshake, and the swap a reload makes once every new file was read
 // (src/runtime/runtime.ts calls prepare, then commit). Open connections keep their context.
-import type { Server as HttpsServer, ServerOptions } from 'node:https';
+import type { ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, Server as TlsServer } from 'node:tls';
 import type { Config, Listen } from '../config/normalized.js';
 import { ConfigError } from '../errors.js';
 import { pickCert, readCerts, type CertInfo, type CertSet, type Problem } from './certs.js';
@@ -11,7 +11,8 @@ import { pickCert, readCerts, type CertInfo, type CertSet, type Problem } from '
 /** One TLS listener's running certificates. */
 export class ListenerCerts {
   private names: string[][];
-  server: HttpsServer | undefined;
+  /** The listener's TLS server (node:https, or node:tls for the fast engine). */
+  server: TlsServer | undefined;
 
   constructor(
     /** Index of the listener in `listen`. */
