@@ -20,7 +20,8 @@ function tsFiles(dir: string): string[] {
 /** Bare specifiers of src/ (imports, re-exports, import(), require.resolve), as package names. */
 function packagesUsed(): Set<string> {
   const out = new Set<string>();
-  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\.resolve\(\s*)['"]([^'".][^'"]*)['"]/g;
+  // `from` not inside a string ('from' is also a header name)
+  const re = /(?:(?<!['"])\bfrom\s*|\bimport\s*\(\s*|\.resolve\(\s*)['"]([^'".][^'"]*)['"]/g;
   for (const f of tsFiles(join(ROOT, 'src'))) {
     for (const m of readFileSync(f, 'utf8').matchAll(re)) {
       const spec = m[1]!;
