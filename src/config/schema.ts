@@ -49,6 +49,16 @@ export const HstsSchema = Type.Object({
   includeSubDomains: bool(false, 'add includeSubDomains'),
 }, { errorMessage: 'must be an object like { maxAge: 31536000 }', description: 'send Strict-Transport-Security on answers of a `tls` listener' });
 
+/** node:http2's per-connection limits on an `http2` listener (src/listen/h2.ts; docs/security.md "HTTP/2"). */
+export const Http2LimitsSchema = Type.Object({
+  maxConcurrentStreams: int(1, 100, 'streams open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with REFUSED_STREAM', 2 ** 31 - 1),
+  maxHeaderListSize: int(1024, undefined, "bytes of one request's header list (SETTINGS_MAX_HEADER_LIST_SIZE; default: limits.maxHeaderSize)", 2 ** 31 - 1),
+  maxSessionInvalidFrames: int(0, 1000, 'invalid frames a connection may send before it is closed'),
+  maxSessionRejectedStreams: int(0, 100, 'streams refused (past maxConcurrentStreams) before the connection is closed'),
+  maxOutstandingPings: int(1, 10, "the router's own PINGs left unanswered at once"),
+  maxSettings: int(1, 32, 'entries in one SETTINGS frame; more closes the connection'),
+}, { default: {}, errorMessage: 'must be an object like { maxConcurrentStreams: 100 }', description: 'HTTP/2 limits per connection (PING and SETTINGS floods close the connection whatever these say)' });
+
 /** The keys only HTTP listeners have (not `tcp[].listen`). */
 const httpListenKeys = {
   tls: Type.Optional(TlsSchema),
@@ -58,6 +68,7 @@ const httpListenKeys = {
     errorMessage: 'must be true or false',
     description: 'HTTP/2 beside HTTP/1.1: offered by ALPN on a tls listener (default true there); on a cleartext one, true accepts h2c with prior knowledge (default false)',
   })),
+  http2Limits: Type.Optional(Http2LimitsSchema),
 };
 
 /** A listener; `tcp[].listen` uses the same keys with port 0 as the default (without the HTTP-only ones). */

@@ -46,6 +46,8 @@ function httpListen(problems: Problem[], l: ListenIn, at: string): N.Listen {
     out.redirectHttps = l.redirectHttps;
   }
   if (l.http2 !== undefined) out.http2 = l.http2;
+  const h2 = l.http2Limits as Filled<NonNullable<ListenIn['http2Limits']>>;
+  out.http2Limits = { ...h2, maxHeaderListSize: h2.maxHeaderListSize ?? out.limits.maxHeaderSize };
   const h = l.hsts as Filled<NonNullable<ListenIn['hsts']>> | undefined;
   if (h !== undefined) {
     if (t === undefined) err(`${at}.hsts`, 'applies to a tls listener only');
