@@ -2,7 +2,7 @@
 // The `switchyard` command line.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, errorLine, SwitchyardError } from '../errors.js';
-import { importConfig } from '../config/load.js';
+import { configDir, importConfig } from '../config/load.js';
 import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
 import { addressClashes, boundSockets, certWarnings, configWarnings, describeConfig, listenerCerts } from './check.js';
@@ -47,7 +47,7 @@ program
   .description('validate a config; print the route table and pools')
   .option('-c, --config <file>', 'config file', 'routes.config.ts')
   .action(async (o: { config: string }) => {
-    const { config, problems } = validate(await importConfig(o.config));
+    const { config, problems } = validate(await importConfig(o.config), { baseDir: configDir(o.config) });
     if (!config) throw new ConfigError(problems, o.config);
     // clashes that only show once host names are resolved (validation compares the strings)
     const clashes = addressClashes(await boundSockets(config));

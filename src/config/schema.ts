@@ -42,7 +42,7 @@ export const TlsSchema = Type.Object({
   key: Type.Optional(pem('private key')),
   certs: Type.Optional(Type.Array(CertPairSchema, { minItems: 1, errorMessage: 'must be a list of { cert, key }', description: 'several certificates, chosen by SNI (exact names and *.wildcards); the first is the default' })),
   minVersion: oneOf(['TLSv1.2', 'TLSv1.3'], 'TLSv1.2', 'lowest TLS version accepted'),
-}, { errorMessage: "must be an object like { cert: 'site.crt', key: 'site.key' } or { certs: [{ cert, key }, …] }", description: 'terminate TLS: `{ cert, key }` or `{ certs: [...] }` (PEM file paths, relative ones from the working directory), re-read on reload' });
+}, { errorMessage: "must be an object like { cert: 'site.crt', key: 'site.key' } or { certs: [{ cert, key }, …] }", description: 'terminate TLS: `{ cert, key }` or `{ certs: [...] }` (PEM file paths, relative ones from the config file\'s directory), re-read on reload' });
 
 export const HstsSchema = Type.Object({
   maxAge: int(0, 31_536_000, 'seconds browsers remember to use HTTPS only'),
@@ -144,7 +144,7 @@ export const AffinityModeSchema = Type.Union([
 
 /** `pools.<name>.tls`: how Switchyard connects to the pool's https: backends (proxy, upgrades, checks). */
 export const UpstreamTlsSchema = Type.Object({
-  ca: str('PEM file of the CA certificates to trust instead of the system store; read at load and on every reload'),
+  ca: str("PEM file of the CA certificates to trust instead of the system store (a relative path is from the config file's directory); read at load and on every reload"),
   servername: str('server name sent (SNI) and checked against the certificate (default: the backend host when it is a name; none for an IP address)', { format: 'host' }),
   rejectUnauthorized: bool(true, 'refuse a backend whose certificate does not verify (false: accept any; check warns)'),
 }, { errorMessage: 'must be an object like { ca: "/etc/switchyard/backend-ca.pem" }', description: 'TLS to the https: backends, for requests, upgrades and health checks' });
