@@ -11,15 +11,13 @@ import type { ProxyHeader } from '../../src/proxy-protocol/parse.js';
 import { httpsBackend, makeCerts, nextEvent, sleep, startRouter, type TestCerts } from '../helpers.js';
 
 let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
+/** Servers and routers of one test, closed after it, newest first. */
+const open: (() => Promise<void>)[] = [];
+beforeAll(() => void (certs = makeCerts()));
+afterEach(async () => {
+  while (open.length > 0) await open.pop()!();
 });
 afterAll(() => certs.remove());
-
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
 
 interface Front {
   port: number;
@@ -45,7 +43,7 @@ async function proxyFront(inner: HttpServer | undefined): Promise<Front> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   f.port = (server.address() as AddressInfo).port;
-  cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+  open.push(() => new Promise<void>((r) => server.close(() => r())));
   return f;
 }
 
@@ -64,7 +62,7 @@ describe('health checks of sendProxy pools', () => {
     const front = await proxyFront(http);
     const url = `http://127.0.0.1:${front.port}`;
     const r = await startRouter(config({ backends: [url], health: HEALTH }));
-    cleanup.push(r.close);
+    open.push(r.close);
     // without the header every check is closed by the backend: it stays down
     await sleep(HEALTH.interval * 4);
     expect(front.refused).toBeGreaterThanOrEqual(2);
@@ -78,10 +76,10 @@ describe('health checks of sendProxy pools', () => {
 
   it('https: the header goes first in clear, then TLS verified with the pool CA', async () => {
     const tls = await httpsBackend(certs.signed, 'tls');
-    cleanup.push(tls.close);
+    open.push(tls.close);
     const front = await proxyFront(tls.server);
     const r = await startRouter(config({ backends: [`https://127.0.0.1:${front.port}`], sendProxy: 'v1', tls: { ca: certs.caFile }, health: HEALTH }));
-    cleanup.push(r.close);
+    open.push(r.close);
     const up = await nextEvent(r.router.events, 'backend.state', (e) => e.to === 'active', 3000);
     expect(up.reason).toBe('active check passed 1 time in a row (HTTP 200)');
     expect(front.refused).toBe(0);
@@ -92,7 +90,7 @@ describe('health checks of sendProxy pools', () => {
   it('tcp checks send the header too (then close)', async () => {
     const front = await proxyFront(undefined);
     const r = await startRouter(config({ backends: [`http://127.0.0.1:${front.port}`], sendProxy: 'v2', health: { ...HEALTH, type: 'tcp' } }));
-    cleanup.push(r.close);
+    open.push(r.close);
     await nextEvent(r.router.events, 'backend.state', (e) => e.to === 'active', 3000);
     await sleep(HEALTH.interval * 3);
     expect(front.refused).toBe(0);
