@@ -54,10 +54,11 @@ export class HttpListeners {
   /** Bind every listener, in order; their bound addresses. */
   async listen(listens: readonly Listen[]): Promise<AddressInfo[]> {
     const out: AddressInfo[] = [];
-    this.bound = listens;
     // every certificate is read before anything binds
     const certs = listens.map((l, i) => (l.tls ? ListenerCerts.read(i, l) : undefined));
     for (let i = 0; i < listens.length; i++) out.push(await this.listenOne(listens[i]!, certs[i]));
+    // with the ports bound, for the messages of a reload that needs a restart
+    this.bound = listens.map((l, i) => ({ ...l, port: out[i]!.port }));
     this.warnExpired();
     return out;
   }

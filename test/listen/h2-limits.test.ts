@@ -4,6 +4,7 @@
 // after a bounded number of frames, and the router goes on serving other clients.
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validate } from '../../src/config/validate.js';
 import { slowBackend, startRouter, until, type SlowBackend, type TestRouter } from '../helpers.js';
 import { frame, frames, h2req, h2session, headersFrame, PREFACE, type Frame } from './h2-client.js';
 
@@ -23,6 +24,20 @@ afterAll(async () => {
   await limited?.close();
   await plain?.close();
   await slow?.close();
+});
+
+describe('listen.http2Limits in the config', () => {
+  const base = { pools: { p: { backends: ['http://127.0.0.1:1'] } }, routes: [{ pool: 'p' }] };
+  it('defaults: 100 streams, the header list bounded by limits.maxHeaderSize', () => {
+    const c = validate({ ...base, listen: { http2: true, limits: { maxHeaderSize: 8192 } } }).config!;
+    expect(c.listen[0]!.http2Limits).toEqual({
+      maxConcurrentStreams: 100, maxHeaderListSize: 8192, maxSessionInvalidFrames: 1000, maxSessionRejectedStreams: 100, maxOutstandingPings: 10, maxSettings: 32,
+    });
+  });
+  it('a bad value is a problem at its key path', () => {
+    const r = validate({ ...base, listen: { http2Limits: { maxConcurrentStreams: 0, maxSettings: 'many' } } });
+    expect(r.problems.map((p) => p.path).sort()).toEqual(['listen.http2Limits.maxConcurrentStreams', 'listen.http2Limits.maxSettings']);
+  });
 });
 
 const get = (stream: number, path: string) => headersFrame(stream, [[':method', 'GET'], [':scheme', 'http'], [':path', path], [':authority', 'a.test']], true);
