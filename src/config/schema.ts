@@ -57,7 +57,7 @@ export const Http2LimitsSchema = Type.Object({
   maxSessionRejectedStreams: int(0, 100, 'streams refused (past maxConcurrentStreams) before the connection is closed'),
   maxOutstandingPings: int(1, 10, "the router's own PINGs left unanswered at once"),
   maxSettings: int(1, 32, 'entries in one SETTINGS frame; more closes the connection'),
-}, { default: {}, errorMessage: 'must be an object like { maxConcurrentStreams: 100 }', description: 'HTTP/2 limits per connection (PING and SETTINGS floods close the connection whatever these say)' });
+}, { default: {}, errorMessage: 'must be an object like { maxConcurrentStreams: 100 }', description: 'HTTP/2 limits per connection (a PING or SETTINGS flood closes the connection by a node:http2 limit that is not a key)' });
 
 /** The keys only HTTP listeners have (not `tcp[].listen`). */
 const httpListenKeys = {
