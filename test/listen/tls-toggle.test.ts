@@ -60,6 +60,15 @@ describe('reload that adds or removes tls', () => {
     expect((await handshake(tlsPort, { servername: 'a.test' })).serial).toBe(leaf.serial);
   });
 
+  it('turning HTTP/2 off on the TLS listener, or changing its limits, is refused at its key', async () => {
+    write([{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: tls(), http2: false }], 'q');
+    const off = await router.reload();
+    expect(off.problems).toEqual([{ path: 'listen[1].http2', message: `turning HTTP/2 off on the listener on port ${tlsPort} needs a restart (listeners are bound at start); the running config is kept` }]);
+    write([{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: tls(), http2Limits: { maxConcurrentStreams: 5 } }], 'q');
+    const limits = await router.reload();
+    expect(limits.problems.map((p) => p.path)).toEqual(['listen[1].http2Limits']);
+  });
+
   it('a reload that keeps tls where it was applies', async () => {
     const before = router.current.version;
     write([{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: tls() }], 'q');
