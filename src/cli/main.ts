@@ -2,7 +2,7 @@
 // The `switchyard` command line.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, errorLine, SwitchyardError } from '../errors.js';
-import { importConfig } from '../config/load.js';
+import { configDir, importConfig } from '../config/load.js';
 import { validate } from '../config/validate.js';
 import { Router } from '../router.js';
 import { addressClashes, boundSockets, certWarnings, configWarnings, describeConfig, listenerCerts } from './check.js';
@@ -52,7 +52,7 @@ program
   .option('--json', 'with --against: print the preview as JSON', false)
   .action(async (o: { config: string; against?: string; token?: string; json: boolean }) => {
     const raw = await importConfig(o.config);
-    const { config, problems } = validate(raw);
+    const { config, problems } = validate(raw, { baseDir: configDir(o.config) });
     if (!config) throw new ConfigError(problems, o.config);
     // clashes that only show once host names are resolved (validation compares the strings)
     const clashes = addressClashes(await boundSockets(config));

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { certFiles } from '../listen/certs.js';
 import { prebuildTables } from '../pools/prebuild.js';
 import { isObj } from './check-value.js';
-import { importTracked } from './load.js';
+import { configDir, importTracked } from './load.js';
 import { validate } from './validate.js';
 import type { LoadInput, LoadReply } from './off-thread.js';
 
@@ -16,7 +16,7 @@ import type { LoadInput, LoadReply } from './off-thread.js';
  */
 function withCaFiles(files: string[], raw: unknown): string[] {
   const pools = isObj(raw) && isObj(raw.pools) ? Object.values(raw.pools) : [];
-  const cas = pools.flatMap((p) => (isObj(p) && isObj(p.tls) && typeof p.tls.ca === 'string' ? [resolve(p.tls.ca)] : []));
+  const cas = pools.flatMap((p) => (isObj(p) && isObj(p.tls) && typeof p.tls.ca === 'string' ? [resolve(configDir(file), p.tls.ca)] : []));
   return [...new Set([...files, ...cas])];
 }
 
@@ -26,7 +26,7 @@ let reply: LoadReply;
 let transfer: ArrayBuffer[] = [];
 if (problem) reply = { ok: false, problems: [problem], files };
 else {
-  const { config, problems } = validate(raw);
+  const { config, problems } = validate(raw, { baseDir: configDir(file) });
   if (!config) reply = { ok: false, problems, files: withCaFiles(files, raw) };
   else {
     const built = prebuildTables(config, hints);

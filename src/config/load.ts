@@ -1,7 +1,7 @@
 // Loads routes.config.ts (or .js/.mjs) at run time with jiti: no build step for the user.
 import { createJiti, type Jiti } from 'jiti';
 import { existsSync } from 'node:fs';
-import { extname, isAbsolute, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import type { Config } from './normalized.js';
@@ -54,10 +54,13 @@ export async function importTracked(file: string): Promise<{ raw?: unknown; prob
   }
 }
 
+/** The directory relative file paths in a config file are taken from (certificates, keys, CAs). */
+export const configDir = (file: string): string => dirname(resolve(file));
+
 /** Import and validate: returns the normalized config or throws ConfigError listing every problem. */
 export async function loadConfig(file: string): Promise<Config> {
   const raw = await importConfig(file);
-  const { config, problems } = validate(raw);
+  const { config, problems } = validate(raw, { baseDir: configDir(file) });
   if (!config) throw new ConfigError(problems, file);
   return config;
 }

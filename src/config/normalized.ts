@@ -147,6 +147,18 @@ export interface Listen {
   engine: 'fast' | 'node';
   /** HTTP/2 beside HTTP/1.1: ALPN h2 with tls, h2c with prior knowledge without (default: with tls). */
   http2?: boolean | undefined;
+  /** node:http2's limits for the HTTP/2 connections of this listener. */
+  http2Limits?: Http2Limits | undefined;
+}
+
+export interface Http2Limits {
+  maxConcurrentStreams: number;
+  /** Bytes; from limits.maxHeaderSize when not set. */
+  maxHeaderListSize: number;
+  maxSessionInvalidFrames: number;
+  maxSessionRejectedStreams: number;
+  maxOutstandingPings: number;
+  maxSettings: number;
 }
 
 /** `headers.request` / `headers.response` of a route: names lower case. */

@@ -8,7 +8,7 @@ import type { Problem } from '../schedulers/types.js';
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
-/** The text of a file of one or more PEM certificates (a relative path is taken from the working directory). */
+/** The text of a file of one or more PEM certificates (validate.ts made the path absolute, from the config file's directory). */
 export function readCertificates(file: string, at: string, problems: Problem[]): string | undefined {
   const abs = resolve(file);
   let text: string;

@@ -42,12 +42,22 @@ export const TlsSchema = Type.Object({
   key: Type.Optional(pem('private key')),
   certs: Type.Optional(Type.Array(CertPairSchema, { minItems: 1, errorMessage: 'must be a list of { cert, key }', description: 'several certificates, chosen by SNI (exact names and *.wildcards); the first is the default' })),
   minVersion: oneOf(['TLSv1.2', 'TLSv1.3'], 'TLSv1.2', 'lowest TLS version accepted'),
-}, { errorMessage: "must be an object like { cert: 'site.crt', key: 'site.key' } or { certs: [{ cert, key }, …] }", description: 'terminate TLS: `{ cert, key }` or `{ certs: [...] }` (PEM file paths, relative ones from the working directory), re-read on reload' });
+}, { errorMessage: "must be an object like { cert: 'site.crt', key: 'site.key' } or { certs: [{ cert, key }, …] }", description: 'terminate TLS: `{ cert, key }` or `{ certs: [...] }` (PEM file paths, relative ones from the config file\'s directory), re-read on reload' });
 
 export const HstsSchema = Type.Object({
   maxAge: int(0, 31_536_000, 'seconds browsers remember to use HTTPS only'),
   includeSubDomains: bool(false, 'add includeSubDomains'),
 }, { errorMessage: 'must be an object like { maxAge: 31536000 }', description: 'send Strict-Transport-Security on answers of a `tls` listener' });
+
+/** node:http2's per-connection limits on an `http2` listener (src/listen/h2.ts; docs/security.md "HTTP/2"). */
+export const Http2LimitsSchema = Type.Object({
+  maxConcurrentStreams: int(1, 100, 'streams open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with REFUSED_STREAM', 2 ** 31 - 1),
+  maxHeaderListSize: int(1024, undefined, "bytes of one request's header list (SETTINGS_MAX_HEADER_LIST_SIZE; default: limits.maxHeaderSize)", 2 ** 31 - 1),
+  maxSessionInvalidFrames: int(0, 1000, 'invalid frames a connection may send before it is closed'),
+  maxSessionRejectedStreams: int(0, 100, 'streams refused (past maxConcurrentStreams) before the connection is closed'),
+  maxOutstandingPings: int(1, 10, "the router's own PINGs left unanswered at once"),
+  maxSettings: int(1, 32, 'entries in one SETTINGS frame; more closes the connection'),
+}, { default: {}, errorMessage: 'must be an object like { maxConcurrentStreams: 100 }', description: 'HTTP/2 limits per connection (a PING or SETTINGS flood closes the connection by a node:http2 limit that is not a key)' });
 
 /** The keys only HTTP listeners have (not `tcp[].listen`). */
 const httpListenKeys = {
@@ -62,6 +72,7 @@ const httpListenKeys = {
     errorMessage: 'must be true or false',
     description: 'HTTP/2 beside HTTP/1.1: offered by ALPN on a tls listener (default true there); on a cleartext one, true accepts h2c with prior knowledge (default false)',
   })),
+  http2Limits: Type.Optional(Http2LimitsSchema),
 };
 
 /** A listener; `tcp[].listen` uses the same keys with port 0 as the default (without the HTTP-only ones). */
@@ -138,7 +149,7 @@ export const AffinityModeSchema = Type.Union([
 
 /** `pools.<name>.tls`: how Switchyard connects to the pool's https: backends (proxy, upgrades, checks). */
 export const UpstreamTlsSchema = Type.Object({
-  ca: str('PEM file of the CA certificates to trust instead of the system store; read at load and on every reload'),
+  ca: str("PEM file of the CA certificates to trust instead of the system store (a relative path is from the config file's directory); read at load and on every reload"),
   servername: str('server name sent (SNI) and checked against the certificate (default: the backend host when it is a name; none for an IP address)', { format: 'host' }),
   rejectUnauthorized: bool(true, 'refuse a backend whose certificate does not verify (false: accept any; check warns)'),
 }, { errorMessage: 'must be an object like { ca: "/etc/switchyard/backend-ca.pem" }', description: 'TLS to the https: backends, for requests, upgrades and health checks' });

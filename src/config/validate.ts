@@ -3,6 +3,7 @@
 // builds the normalized config. Collects every problem with its key path in one pass; never throws.
 import { Type, type Static } from '@sinclair/typebox';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { getScheduler, schedulerNames } from '../schedulers/registry.js';
 import { poolWatch } from './pool-watch.js';
 import type { Problem } from '../schedulers/types.js';
@@ -36,8 +37,12 @@ export function defaultEngine(): 'fast' | 'node' {
   return process.env.SWITCHYARD_ENGINE === 'node' ? 'node' : 'fast';
 }
 
+/** A file path of the config, absolute from the config file's directory when there is one (a missing one: the schema said so). */
+const fromDir = <T extends string | undefined>(baseDir: string | undefined, file: T): T =>
+  (baseDir === undefined || file === undefined ? file : resolve(baseDir, file)) as T;
+
 /** `listen.tls`, `redirectHttps` and `hsts` of an HTTP listener (the files are read by src/listen/certs.ts). */
-function httpListen(problems: Problem[], l: ListenIn, at: string): N.Listen {
+function httpListen(problems: Problem[], l: ListenIn, at: string, baseDir: string | undefined): N.Listen {
   const out = listen(l);
   const err = (path: string, message: string) => void problems.push({ path, message });
   const t = l.tls as Filled<NonNullable<ListenIn['tls']>> | undefined;
@@ -45,9 +50,9 @@ function httpListen(problems: Problem[], l: ListenIn, at: string): N.Listen {
     const certs: N.CertFiles[] = [];
     if (t.certs !== undefined) {
       if (t.cert !== undefined || t.key !== undefined) err(`${at}.tls`, 'use either { cert, key } or { certs: [...] }, not both');
-      t.certs.forEach((c, i) => c && certs.push({ cert: c.cert, key: c.key, at: `${at}.tls.certs[${i}]` }));
+      t.certs.forEach((c, i) => c && certs.push({ cert: fromDir(baseDir, c.cert), key: fromDir(baseDir, c.key), at: `${at}.tls.certs[${i}]` }));
     } else if (t.cert === undefined || t.key === undefined) err(`${at}.tls`, `needs both cert and key (or certs: [{ cert, key }, …])`);
-    else certs.push({ cert: t.cert, key: t.key, at: `${at}.tls` });
+    else certs.push({ cert: fromDir(baseDir, t.cert), key: fromDir(baseDir, t.key), at: `${at}.tls` });
     out.tls = { certs, minVersion: t.minVersion };
   }
   if (l.redirectHttps !== undefined) {
@@ -56,6 +61,9 @@ function httpListen(problems: Problem[], l: ListenIn, at: string): N.Listen {
   }
   if (l.http2 !== undefined) out.http2 = l.http2;
   if (l.engine !== undefined) out.engine = l.engine;
+
+  const h2 = l.http2Limits as Filled<NonNullable<ListenIn['http2Limits']>>;
+  out.http2Limits = { ...h2, maxHeaderListSize: h2.maxHeaderListSize ?? out.limits.maxHeaderSize };
   const h = l.hsts as Filled<NonNullable<ListenIn['hsts']>> | undefined;
   if (h !== undefined) {
     if (t === undefined) err(`${at}.hsts`, 'applies to a tls listener only');
@@ -110,7 +118,7 @@ function health(problems: Problem[], h: Filled<Static<typeof HealthSchema>> | un
 }
 
 /** `pools.<name>.tls`: only for pools with https: backends; the CA file is read here (pem.ts). */
-function upstreamTls(problems: Problem[], t: Filled<Static<typeof UpstreamTlsSchema>> | undefined, at: string, backends: N.Backend[]): N.UpstreamTls | undefined {
+function upstreamTls(problems: Problem[], t: Filled<Static<typeof UpstreamTlsSchema>> | undefined, at: string, backends: N.Backend[], baseDir: string | undefined): N.UpstreamTls | undefined {
   if (t === undefined) return undefined;
   if (backends.length > 0 && !backends.some((b) => b.protocol === 'https:')) {
     problems.push({ path: at, message: 'applies to https: backends and this pool has none (write https:// in the backend URLs)' });
@@ -118,8 +126,9 @@ function upstreamTls(problems: Problem[], t: Filled<Static<typeof UpstreamTlsSch
   if (t.servername !== undefined && isIP(t.servername.replace(/^\[(.*)\]$/, '$1')) !== 0) {
     problems.push({ path: `${at}.servername`, message: `must be a host name; an IP address is never sent as a server name, got ${q(t.servername)}` });
   }
-  const ca = t.ca === undefined ? undefined : readCertificates(t.ca, `${at}.ca`, problems);
-  return { caFile: t.ca, ca, servername: t.servername, rejectUnauthorized: t.rejectUnauthorized };
+  const caFile = t.ca === undefined ? undefined : fromDir(baseDir, t.ca);
+  const ca = caFile === undefined ? undefined : readCertificates(caFile, `${at}.ca`, problems);
+  return { caFile, ca, servername: t.servername, rejectUnauthorized: t.rejectUnauthorized };
 }
 
 const DEFAULT_SCHEDULER = PoolSchema.properties.scheduler.default as string;
@@ -127,7 +136,7 @@ const DEFAULT_SCHEDULER = PoolSchema.properties.scheduler.default as string;
 /** All scheduler names and aliases, for suggestions. */
 const allNames = () => schedulerNames().flatMap((n) => [n, ...(getScheduler(n)!.aliases ?? [])]);
 
-function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean): N.Pool | undefined {
+function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean, baseDir: string | undefined): N.Pool | undefined {
   const at = `pools.${name}`;
   const schedName = (isObj(raw) ? raw.scheduler : undefined) ?? DEFAULT_SCHEDULER;
   const def = typeof schedName === 'string' ? getScheduler(schedName) : undefined;
@@ -187,7 +196,7 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
     outlier: { ...outlier, maxEjectPercent: p.maxEjectPercent },
     slowStart: p.slowStart,
     sendProxy: p.sendProxy,
-    tls: upstreamTls(problems, p.tls as Filled<Static<typeof UpstreamTlsSchema>> | undefined, `${at}.tls`, backends),
+    tls: upstreamTls(problems, p.tls as Filled<Static<typeof UpstreamTlsSchema>> | undefined, `${at}.tls`, backends, baseDir),
     ...poolWatch(problems, p.shadow, p.expect, at),
     fallback: fallbackPool(problems, `${at}.fallback`, p.fallback, def?.params ?? []),
     sorry: sorry(p.sorry as Filled<Static<typeof SorrySchema>> | undefined),
@@ -197,7 +206,13 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean)
 
 const HASHING_ONLY_HTTP = new Set(['path', 'url', 'header', 'cookie']);
 
-export function validate(input: unknown): { config: N.Config | undefined; problems: Problem[] } {
+export interface ValidateOptions {
+  /** Relative certificate, key and CA paths are made absolute from here: the config file's directory (without it they stay as written, read from the working directory). */
+  baseDir?: string;
+}
+
+export function validate(input: unknown, opts: ValidateOptions = {}): { config: N.Config | undefined; problems: Problem[] } {
+  const baseDir = opts.baseDir;
   const problems: Problem[] = [];
   const err = (path: string, message: string) => void problems.push({ path, message });
   if (!isObj(input)) {
@@ -207,7 +222,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
   const c = checkValue(TopSchema, input, '', problems) as Top;
 
   const listens = (Array.isArray(c.listen) ? c.listen : [c.listen])
-    .map((l, i) => (l === undefined ? undefined : httpListen(problems, l as ListenIn, Array.isArray(c.listen) ? `listen[${i}]` : 'listen')))
+    .map((l, i) => (l === undefined ? undefined : httpListen(problems, l as ListenIn, Array.isArray(c.listen) ? `listen[${i}]` : 'listen', baseDir)))
     .filter((l) => l !== undefined);
   const a = c.admin as Filled<Exclude<Top['admin'], false>>;
   const admin: N.Config['admin'] = c.admin === false ? false : {
@@ -235,7 +250,7 @@ export function validate(input: unknown): { config: N.Config | undefined; proble
   else
     for (const [name, raw] of Object.entries(rawPools)) {
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) err(`pools.${name}`, 'pool names use letters, digits, "_", "." and "-" only');
-      const p = pool(problems, name, raw, tcpPools.has(name));
+      const p = pool(problems, name, raw, tcpPools.has(name), baseDir);
       if (p) pools[name] = p;
     }
   const poolNames = isObj(rawPools) ? Object.keys(rawPools) : [];

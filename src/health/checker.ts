@@ -46,7 +46,7 @@ export class RiseFall {
 }
 
 /** The settings a check runs with (JSON): a reload that changes them restarts the check. */
-export const checkKey = (health: Health, tls: UpstreamTls | undefined): string => JSON.stringify([health, tls ?? null]);
+export const checkKey = (health: Health, tls: UpstreamTls | undefined, sendProxy?: 'v1' | 'v2'): string => JSON.stringify([health, tls ?? null, sendProxy ?? null]);
 
 /** Runs probes for one backend until stopped; each result goes to `onResult`. */
 export class ActiveCheck {
@@ -63,7 +63,7 @@ export class ActiveCheck {
     private readonly rng: Rng,
     private readonly onResult: (r: ProbeResult, startedAt: number, seq: number) => void,
   ) {
-    this.key = checkKey(health, target.tls);
+    this.key = checkKey(health, target.tls, target.sendProxy);
   }
 
   /** The first check fires at a random point within the first interval (phase spread). */

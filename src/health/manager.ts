@@ -148,11 +148,11 @@ export class HealthManager {
         }
         const h = pool.spec.health;
         if (h) {
-          if (!r.check || r.check.key !== checkKey(h, pool.spec.tls)) {
+          if (!r.check || r.check.key !== checkKey(h, pool.spec.tls, pool.spec.sendProxy)) {
             r.check?.stop();
             const rec = r;
-            // sendProxy pools: checks carry a PROXY LOCAL header like HAProxy's check-send-proxy;
-            // https: checks verify with the pool's tls, as requests do
+            // sendProxy pools: checks carry a PROXY LOCAL header like HAProxy's check-send-proxy
+            // (http, https before TLS, and tcp); https: checks verify with the pool's tls, as requests do
             const target = { id: b.id, host: b.host, port: b.port, protocol: b.protocol, sendProxy: pool.spec.sendProxy, tls: pool.spec.tls };
             r.check = new ActiveCheck(target, h, seededRng(this.seed * 7919 + this.seq++), (res, t0, n) => this.onCheck(rec, res, t0, n));
             // every check of the new checker begins after any ejection in progress

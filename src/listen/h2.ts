@@ -6,7 +6,8 @@
 import { constants, createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Listen } from '../config/normalized.js';
+import type { Http2Limits, Listen } from '../config/normalized.js';
+import { Http2LimitsSchema } from '../config/schema.js';
 import { admit } from '../pipeline/admit.js';
 import type { ClientRequest, ClientResponse } from '../proxy/client.js';
 import { answerRecord, sendAnswer } from '../proxy/answer.js';
@@ -17,8 +18,15 @@ import { clientConn } from './conn.js';
 import { h2Head } from './h2-head.js';
 import { logRefusal, type HttpFront } from './serve.js';
 
-/** Streams open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
-export const MAX_STREAMS = 100;
+/** The schema's defaults, for a Listen built without validate() (its http2Limits unset). */
+function http2Defaults(maxHeaderSize: number): Http2Limits {
+  const p = Http2LimitsSchema.properties;
+  return {
+    maxConcurrentStreams: p.maxConcurrentStreams.default as number, maxHeaderListSize: maxHeaderSize,
+    maxSessionInvalidFrames: p.maxSessionInvalidFrames.default as number, maxSessionRejectedStreams: p.maxSessionRejectedStreams.default as number,
+    maxOutstandingPings: p.maxOutstandingPings.default as number, maxSettings: p.maxSettings.default as number,
+  };
+}
 /** Streams a client may cancel in RESET_WINDOW_MS before its connection is closed (CVE-2023-44487). */
 export const MAX_RESETS = 100;
 export const RESET_WINDOW_MS = 1000;
@@ -55,17 +63,19 @@ export class H2Front {
 
   constructor(private readonly front: HttpFront, listen: Listen, private readonly log: Logger) {
     const lim = listen.limits;
+    const h2 = listen.http2Limits ?? http2Defaults(lim.maxHeaderSize);
     this.server = createServer({
-      settings: { maxConcurrentStreams: MAX_STREAMS, maxHeaderListSize: lim.maxHeaderSize, enablePush: false },
+      settings: { maxConcurrentStreams: h2.maxConcurrentStreams, maxHeaderListSize: h2.maxHeaderListSize, enablePush: false },
       // the pipeline counts header fields (431); node:http2 only stops lists far past that
       // (pseudo-headers and Host come on top)
       maxHeaderListPairs: lim.maxHeaderCount + 8,
-      // node:http2's flood limits, written out: unanswered PINGs, settings per SETTINGS frame,
-      // streams refused for being past MAX_STREAMS, and invalid frames before the session is closed
-      maxOutstandingPings: 10,
-      maxSettings: 32,
-      maxSessionRejectedStreams: 100,
-      maxSessionInvalidFrames: 1000,
+      // node:http2's flood limits (listen.http2Limits, src/config/schema.ts): unanswered PINGs of
+      // ours, entries per SETTINGS frame, streams refused for being past maxConcurrentStreams, and
+      // invalid frames before the session is closed
+      maxOutstandingPings: h2.maxOutstandingPings,
+      maxSettings: h2.maxSettings,
+      maxSessionRejectedStreams: h2.maxSessionRejectedStreams,
+      maxSessionInvalidFrames: h2.maxSessionInvalidFrames,
     });
     this.server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => this.serve(req, res));
     this.server.on('session', (s: Http2Session) => this.onSession(s));

@@ -17,6 +17,7 @@ import type { CertInfo, Problem } from './certs.js';
 import { clientError } from './client-error.js';
 import { H2Front, sniffPreface } from './h2.js';
 import { redirectUpgrade, serveRedirect } from './redirect.js';
+import { needsRestart } from './restart-keys.js';
 import { ListenerCerts, prepareCerts } from './tls.js';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { httpFront, serveRequest, serveUpgrade, type HttpFront, type HttpHost } from './serve.js';
@@ -45,6 +46,8 @@ export class HttpListeners {
   private readonly h2: H2Front[] = [];
   /** Connections handed to HTTP/2 (served, for the PROXY fronts' first-request clock). */
   private readonly h2Sockets = new WeakSet<Socket>();
+  /** The listeners as bound (a reload may not add or remove their tls: restart-keys.ts). */
+  private bound: readonly Listen[] = [];
   private readonly track = (s: Socket) => {
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
@@ -58,6 +61,8 @@ export class HttpListeners {
     // every certificate is read before anything binds
     const certs = listens.map((l, i) => (l.tls ? ListenerCerts.read(i, l) : undefined));
     for (let i = 0; i < listens.length; i++) out.push(await this.listenOne(listens[i]!, certs[i]));
+    // with the ports bound, for the messages of a reload that needs a restart
+    this.bound = listens.map((l, i) => ({ ...l, port: out[i]!.port }));
     this.warnExpired();
     return out;
   }
@@ -74,7 +79,7 @@ export class HttpListeners {
   prepare(config: Config): { problems: Problem[]; commit: () => void } {
     const p = prepareCerts(this.certs, config);
     return {
-      problems: p.problems,
+      problems: [...needsRestart(this.bound, config.listen), ...p.problems],
       commit: () => {
         p.commit();
         this.warnExpired();

@@ -55,8 +55,8 @@ export class ListenerCerts {
 
 /**
  * Read the certificates of every running TLS listener from the new config (same listener
- * index); nothing changes until `commit`. A listener that has no `tls` any more keeps its
- * certificates (listeners are bound at start).
+ * index); nothing changes until `commit`. A reload that adds or removes `tls` is refused
+ * (src/listen/restart-keys.ts): listeners are bound at start.
  */
 export function prepareCerts(running: readonly ListenerCerts[], config: Config): { problems: Problem[]; commit: () => void } {
   const problems: Problem[] = [];
