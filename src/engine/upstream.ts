@@ -387,4 +387,3 @@ class UpConn implements ParserCallbacks {
   }
 }
 
-export type { ParseError };
