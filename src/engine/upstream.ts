@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { BackendState } from '../pools/backend.js';
 import type { ConnectSpec } from '../proxy/upstream.js';
-import { newParser, RESPONSE, type Parser, type ParseError, type ParserCallbacks } from './llhttp.js';
+import { newParser, RESPONSE, type Parser, type ParserCallbacks } from './llhttp.js';
 import { requestHead } from './serialize.js';
 
 /** Idle keep-alive connections close after this long (undici's default too). */
@@ -27,6 +27,25 @@ export interface UpstreamHandler {
 }
 
 type Handler = UpstreamHandler;
+
+/** undici's options, plus the trailers a chunked request body ends with (an HTTP/2 client's). */
+export type RawDispatchOptions = Dispatcher.DispatchOptions & {
+  trailers?: () => Record<string, string | string[] | undefined> | undefined;
+};
+
+/** Trailer fields never forwarded: framing, routing and hop-by-hop ones. */
+const NOT_TRAILERS = new Set(['content-length', 'host', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'proxy-connection', 'expect']);
+
+/** The last chunk of a chunked body, with `fields` as its trailer section. */
+function lastChunk(fields: Record<string, string | string[] | undefined> | undefined): Buffer | string {
+  if (fields === undefined) return LAST_CHUNK;
+  let out = '\r\n0\r\n';
+  for (const [name, v] of Object.entries(fields)) {
+    if (v === undefined || name.startsWith(':') || NOT_TRAILERS.has(name.toLowerCase())) continue;
+    for (const one of Array.isArray(v) ? v : [v]) out += `${name}: ${one}\r\n`;
+  }
+  return out + '\r\n';
+}
 
 function failure(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -186,6 +205,8 @@ class UpConn implements ParserCallbacks {
     this.sent = false;
     this.trailers = undefined;
     this.pool.busy.add(this);
+    // the last exchange may have ended paused (its client was slow to take the final bytes)
+    if (this.paused) this.resume();
     this.headersTimeout = opts.headersTimeout ?? 300_000;
     this.bodyTimeout = opts.bodyTimeout ?? 300_000;
     if (this.socket === undefined) return this.dial(opts);
@@ -222,10 +243,10 @@ class UpConn implements ParserCallbacks {
       return;
     }
     s.write(head.text, 'latin1');
-    void this.writeBody(body, head.chunked, h);
+    void this.writeBody(body, head.chunked, h, (opts as RawDispatchOptions).trailers);
   }
 
-  private async writeBody(body: AsyncIterable<Buffer>, chunked: boolean, h: Handler): Promise<void> {
+  private async writeBody(body: AsyncIterable<Buffer>, chunked: boolean, h: Handler, trailers: RawDispatchOptions['trailers']): Promise<void> {
     const s = this.socket!;
     try {
       for await (const chunk of body) {
@@ -238,7 +259,7 @@ class UpConn implements ParserCallbacks {
         });
       }
       if (this.handler !== h || this.dead) return;
-      if (chunked) s.write(LAST_CHUNK);
+      if (chunked) s.write(lastChunk(trailers?.()), 'latin1');
       this.sent = true;
       if (!this.headersDone) this.headersBy = Date.now() + this.headersTimeout;
       if (this.completed) this.settled();

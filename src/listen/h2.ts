@@ -157,7 +157,7 @@ export class H2Front {
       return host.requestDone(answerRecord(head.method, r));
     }
     new Exchange(host, req as unknown as ClientRequest, res1, r, f.listen.limits, f.listen.allowUnderscoreHeaders, {
-      rawHeaders: head.rawHeaders, socket, hasBody: !req.stream.endAfterHeaders, stream: req, trailers: res,
+      rawHeaders: head.rawHeaders, socket, hasBody: !req.stream.endAfterHeaders, stream: req, trailers: res, request: req,
     }).run();
   }
 }

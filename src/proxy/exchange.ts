@@ -13,6 +13,7 @@ import { decideAttempt, warmChoice } from '../pipeline/decide.js';
 import type { ProxyHost } from './host.js';
 import type { AccessRecord, UpstreamResult } from './records.js';
 import type { ClientRequest, ClientResponse } from './client.js';
+import type { RawDispatchOptions } from '../engine/upstream.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { editHeaders } from '../pipeline/route-actions.js';
 import { sendError } from './respond.js';
@@ -62,6 +63,8 @@ export interface StreamView {
   readonly stream: { once(event: 'aborted', fn: () => void): unknown };
   /** The stream's response: trailers relayed from the backend. */
   readonly trailers: { addTrailers(t: Record<string, string>): void };
+  /** The stream's request: its trailers once the body has ended (node:http2 compat `trailers`). */
+  readonly request: { readonly trailers: Record<string, string | string[] | undefined> };
 }
 
 export class Exchange implements Dispatcher.DispatchHandler {
@@ -205,10 +208,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
       headersTimeout: this.pool.spec.timeout,
       bodyTimeout: this.pool.spec.timeout,
     };
+    // an HTTP/2 request's trailers follow its chunked body upstream (the raw upstream writes them)
+    const h2 = this.h2;
+    if (h2 !== undefined) (opts as RawDispatchOptions).trailers = () => h2.request.trailers;
     const sp = this.pool.spec.sendProxy;
     // sendProxy: a connection of this client's own, opened with a PROXY header (proxy-protocol/upstreams.ts)
     const up = sp === undefined
-      ? (this.req.rawUpstream === true && b.protocol === 'http:' ? this.host.raw.get(b, this.pool.spec) : this.host.upstreams.get(b, this.pool.spec))
+      // the fast engine's requests and HTTP/2 streams go over raw connections to http: backends
+      ? ((this.req.rawUpstream === true || h2 !== undefined) && b.protocol === 'http:' ? this.host.raw.get(b, this.pool.spec) : this.host.upstreams.get(b, this.pool.spec))
       : this.host.proxied.get(b, sp, socket, connectionEnds(socket), this.pool.spec.connectTimeout, tlsOptions(this.pool.spec.tls, b.host));
     up.dispatch(opts, this);
   }
