@@ -130,10 +130,12 @@ function backendRow(pool, b) {
 function poolCard(pool) {
   const url = h('input', { name: 'url', placeholder: 'http://127.0.0.1:9105', required: true });
   const weight = h('input', { name: 'weight', type: 'number', min: 0, max: 65535, value: 1 });
+  const backup = h('input', { name: 'backup', type: 'checkbox', title: 'takes work only while no primary backend is available' });
   const add = h('form', { class: 'add', onsubmit: (ev) => {
     ev.preventDefault();
-    act(`added ${url.value} to ${pool.name}`, () => api('POST', `/api/pools/${encodeURIComponent(pool.name)}/backends`, { url: url.value.trim(), weight: Number(weight.value) }).then(refreshPools));
-  } }, 'Add backend ', url, 'weight', weight, h('button', { type: 'submit' }, 'Add'));
+    const body = { url: url.value.trim(), weight: Number(weight.value), ...(backup.checked ? { backup: true } : {}) };
+    act(`added ${url.value}${backup.checked ? ' (backup)' : ''} to ${pool.name}`, () => api('POST', `/api/pools/${encodeURIComponent(pool.name)}/backends`, body).then(refreshPools));
+  } }, 'Add backend ', url, 'weight', weight, h('label', {}, backup, 'backup'), h('button', { type: 'submit' }, 'Add'));
   const rate = h('div', { class: 'chart' }, h('div', { class: 'title' }, h('span', { class: 'key rps' }, 'requests / s')));
   const lat = h('div', { class: 'chart' }, h('div', { class: 'title' }, 'latency ms: ', h('span', { class: 'key p50' }, 'p50'), ' ', h('span', { class: 'key p99' }, 'p99')));
   const kv = (k, field, v) => h('span', { class: 'kv' }, `${k} `, h('b', { 'data-pool-field': field }, v));
@@ -257,8 +259,13 @@ function onTick(tick) {
 }
 
 // ---------- routes, explain, affinity ----------
+// with a rate limit on some route, the table is fetched again every 5 ticks for its refusal counts
+let routesHaveRate = false;
+let ticksSinceRoutes = 0;
 async function refreshRoutes() {
   const routes = await api('GET', '/api/routes');
+  routesHaveRate = routes.some((r) => r.rateLimit);
+  ticksSinceRoutes = 0;
   $('#routes tbody').replaceChildren(...routes.map((r) => h('tr', { 'data-route': r.name },
     h('td', { class: 'num' }, r.index + 1), h('td', {}, r.name), h('td', {}, r.action), h('td', { class: 'match' }, r.details ?? ''), h('td', { class: 'match' }, r.match),
     h('td', {}, r.rateLimit ? `${r.rateLimit}: ${r.rateLimited} refused` : ''))));
@@ -334,7 +341,10 @@ function describe(name, d) {
 
 function onEvent(name, data) {
   logEvent(name, data);
-  if (name === 'stats.tick') onTick(data);
+  if (name === 'stats.tick') {
+    onTick(data);
+    if (routesHaveRate && ++ticksSinceRoutes >= 5) refreshRoutes().catch(() => {});
+  }
   else if (name === 'affinity') renderAffinity(data);
   else if (name === 'health.check') {
     const el = document.querySelector(`[data-pool="${CSS.escape(data.pool)}"] tr[data-backend="${CSS.escape(data.backend)}"] [data-field="check"]`);

@@ -8,6 +8,7 @@ export {
 export { raw, rawExchange, rawRequest, statuses, whoAnswers, type Raw, type RawAnswer, type RawRequest } from './kit/raw.js';
 export { startRouter, type RouterOptions, type TestRouter } from './kit/router.js';
 export { CLI, runCli, startCli, type CliChild, type CliRun } from './kit/cli.js';
+export { admInProcess } from './kit/adm.js';
 export { nextEvent, recordEvents, sleep, until, type RecordedEvent } from './kit/wait.js';
 export { openBrowser, type Browser } from './kit/browser.js';
 export { steadyLoad, type LoadRec } from './kit/load.js';

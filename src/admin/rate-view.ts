@@ -1,10 +1,6 @@
 // A route's rate limit as the admin API, the dashboard and /metrics show it (src/limits/limits.ts).
-import type { RateSpec } from '../limits/rate.js';
+import { describeRate } from '../limits/rate.js';
 import type { Router } from '../router.js';
-
-export function describeRate(s: RateSpec): string {
-  return `${s.rate}/${s.per === 'second' ? 's' : 'min'} burst ${s.burst} by ${s.key}${s.shared ? ' (shared)' : ''}`;
-}
 
 /** The `rateLimit` and `rateLimited` fields of one route in GET /api/routes (absent without a limit). */
 export function rateView(router: Router, index: number, name: string): { rateLimit?: string; rateLimited?: number } {

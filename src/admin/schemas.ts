@@ -142,6 +142,7 @@ export const RouteOut = Type.Object({
   /** Requests refused with 429 by the rate limit since start. */
   rateLimited: Type.Optional(Type.Integer()),
 });
+export type RouteOut = Static<typeof RouteOut>;
 
 /** A certificate a TLS listener serves (src/listen/certs.ts CertInfo). */
 export const CertificateOut = Type.Object({

@@ -1,7 +1,8 @@
 // `switchyard adm`: the ipvsadm of Switchyard, against a running instance's admin API.
 import { Command, InvalidArgumentError } from 'commander';
 import type { AffinityEntryView, AffinityFigures } from '../admin/affinity.js';
-import type { BackendOut, PoolOut } from '../admin/schemas.js';
+import type { BackendOut, PoolOut, RouteOut } from '../admin/schemas.js';
+import { formatRoutes } from './adm-routes.js';
 import { isErrorCode, SwitchyardError } from '../errors.js';
 
 export const DEFAULT_ADMIN = 'http://127.0.0.1:9090';
@@ -118,7 +119,7 @@ const backendPath = (pool: string, id: string): string => `/api/pools/${encodeUR
 export function registerAdm(program: Command): void {
   const adm = program
     .command('adm')
-    .description('manage a running instance through its admin API, like ipvsadm (list, add, edit, drain, enable, delete, reload)')
+    .description('manage a running instance through its admin API, like ipvsadm (list, routes, add, edit, drain, enable, delete, reload)')
     .option('--admin <url>', 'admin API base URL', process.env.SWITCHYARD_ADMIN_URL ?? DEFAULT_ADMIN)
     .option('--token <token>', 'admin token (default: $SWITCHYARD_ADMIN_TOKEN, or $SWITCHYARD_TOKEN)')
     .option('--json', 'print the API answer as JSON', false);
@@ -144,6 +145,15 @@ export function registerAdm(program: Command): void {
       }
       const [{ data: status }, { data: pools }] = await Promise.all([call<Status>(ao, 'GET', '/api/status'), call<PoolOut[]>(ao, 'GET', '/api/pools')]);
       show(ao, pools, formatList(status, ao.admin, pools));
+    });
+
+  adm
+    .command('routes')
+    .description('the route table: each route\'s action, rewrite, header edits, limits and rate-limit refusals')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ao = opts(cmd);
+      const { data } = await call<RouteOut[]>(ao, 'GET', '/api/routes');
+      show(ao, data, formatRoutes(data));
     });
 
   adm

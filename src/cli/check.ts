@@ -2,6 +2,7 @@
 import type { Config } from '../config/normalized.js';
 import { lookup } from 'node:dns/promises';
 import { Matcher } from '../match/compile.js';
+import { describeRate } from '../limits/rate.js';
 import { actionOf } from '../pipeline/route-actions.js';
 import { readCerts, type CertInfo, type Problem } from '../listen/certs.js';
 
@@ -19,7 +20,9 @@ export function describeConfig(config: Config, certs: readonly CertInfo[] = []):
   const aw = Math.max(10, ...m.routes.map((r) => action(r).length));
   for (const r of m.routes) {
     lines.push(`  ${String(r.index + 1).padStart(2)}. ${r.name.padEnd(w)}  → ${action(r).padEnd(aw)}  ${r.describe}`);
-    if (r.actions?.describe) lines.push(`      ${' '.repeat(w)}    ${r.actions.describe}`);
+    const rate = config.routes[r.index]?.rateLimit;
+    const details = [r.actions?.describe, rate && `rateLimit ${describeRate(rate)}`].filter(Boolean).join('; ');
+    if (details) lines.push(`      ${' '.repeat(w)}    ${details}`);
   }
   lines.push('', 'Pools:');
   for (const p of Object.values(config.pools)) {

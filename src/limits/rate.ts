@@ -18,6 +18,11 @@ export interface RateSpec {
 
 export const DEFAULT_MAX_KEYS = 100_000;
 
+/** `10/s burst 20 by client (shared)`: the admin API, the dashboard and `check` show this. */
+export function describeRate(s: RateSpec): string {
+  return `${s.rate}/${s.per === 'second' ? 's' : 'min'} burst ${s.burst} by ${s.key}${s.shared ? ' (shared)' : ''}`;
+}
+
 /**
  * Buckets in fixed slots (typed arrays, allocated as the table grows up to maxKeys) on a recency
  * list: the head is the most recently used. A Map finds a key's slot. Using a Map alone as the

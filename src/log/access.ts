@@ -17,8 +17,8 @@ export function accessFields(r: AccessRecord): AccessRecord {
   return r.upstreamMs === undefined ? { ...r, ms: round(r.ms) } : { ...r, ms: round(r.ms), upstreamMs: round(r.upstreamMs) };
 }
 
-/** The pretty format's one line per request (a pino-pretty messageFormat template). */
-export const PRETTY_REQUEST = '{method} {path} {status} {ms} ms{if pool} → {pool}{end}{if backend} {backend}{end}{if error} {error}{end}';
+/** The pretty format's one line per request (a pino-pretty messageFormat template); a fallback says whose. */
+export const PRETTY_REQUEST = '{method} {path} {status} {ms} ms{if pool} → {pool}{end}{if fallbackFrom} (fallback from {fallbackFrom}){end}{if backend} {backend}{end}{if error} {error}{end}';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number): string => (n < 10 ? `0${n}` : String(n));

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdmError, registerAdm } from '../../src/cli/adm.js';
 import { fixture, traffic, type Fixture } from './fixture.js';
-import { refusedPort } from '../helpers.js';
+import { admInProcess, refusedPort } from '../helpers.js';
 
 const TOKEN = 'adm-token-0123456789';
 let f: Fixture;
@@ -19,21 +19,7 @@ afterAll(async () => {
 });
 
 /** Run `switchyard adm …` in-process; returns what it printed, or throws what it threw. */
-async function adm(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  registerAdm(program);
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    chunks.push(String(c));
-    return true;
-  });
-  try {
-    await program.parseAsync(['adm', '--admin', f.admin.url, '--token', TOKEN, ...args], { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return chunks.join('');
-}
+const adm = (...args: string[]): Promise<string> => admInProcess(f.admin.url, '--token', TOKEN, ...args);
 
 describe('adm (in-process)', () => {
   it('list prints pools and backends like ipvsadm -L -n', async () => {
