@@ -51,13 +51,13 @@ async function occupy(port: number): Promise<Server> {
 }
 
 /** Two listeners, the admin, a raw TCP service, a demo backend and a health-checked pool. */
-async function fullConfig(): Promise<{ file: string; ports: Record<'l0' | 'l1' | 'admin' | 'tcp' | 'demo', number> }> {
+async function fullConfig(extra = ''): Promise<{ file: string; ports: Record<'l0' | 'l1' | 'admin' | 'tcp' | 'demo', number> }> {
   const ports = { l0: await refusedPort(), l1: await refusedPort(), admin: await refusedPort(), tcp: await refusedPort(), demo: await refusedPort() };
   const file = join(dir, `full-${ports.l0}.config.ts`);
   writeFileSync(file, `export default {
   listen: [{ host: '127.0.0.1', port: ${ports.l0} }, { host: '127.0.0.1', port: ${ports.l1} }],
   admin: { host: '127.0.0.1', port: ${ports.admin} },
-  log: { level: 'silent' },
+  log: { level: 'silent' },${extra}
   pools: {
     web: { scheduler: 'rr', backends: ['http://127.0.0.1:${ports.demo}'], health: { path: '/', interval: 200 } },
     db: { backends: ['tcp://127.0.0.1:${ports.demo}'] },
@@ -91,6 +91,51 @@ describe('switchyard start: a socket that cannot bind', () => {
       }
     });
   }
+});
+
+describe('switchyard start with workers: 2 (cluster mode)', () => {
+  it('a listener that cannot bind: the primary prints one line, closes everything and exits 1 (no endless replacements)', async () => {
+    const { file, ports } = await fullConfig('\n  workers: 2,');
+    const blocker = await occupy(ports.l1);
+    try {
+      const r = await run(['start', '--demo', '--no-traffic', '-c', file], 30_000);
+      expect(r.code, `still running after 30 s; stderr: ${r.err}`).toBe(1);
+      // before, each worker waited 10 s and was then replaced, for ever
+      expect(r.elapsed).toBeLessThan(20_000);
+      expect(r.err.trim().split('\n')).toEqual([
+        `switchyard: SY_ERR_LISTEN: cannot listen on 127.0.0.1:${ports.l1} (listen[1]): address already in use; closed everything that had started`,
+      ]);
+      expect(r.out).toBe('');
+      for (const [name, port] of Object.entries(ports)) {
+        if (name !== 'l1') expect(await listening(port), `${name} port ${port} still listening`).toBe(false);
+      }
+    } finally {
+      blocker.close();
+    }
+  }, 40_000);
+
+  it('started: the banner is on stderr once, stdout stays for access records', async () => {
+    const { file, ports } = await fullConfig('\n  workers: 2,');
+    const p = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+    try {
+      const t0 = Date.now();
+      while (!/serves the admin API/.test(err) || !/with 2 workers/.test(err)) {
+        if (Date.now() - t0 > 30_000 || p.exitCode !== null) throw new Error(`no banner; stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(err.match(/routing on /g)).toHaveLength(1);
+      expect(err).toContain(`switchyard: routing on http://127.0.0.1:${ports.l0}, http://127.0.0.1:${ports.l1} with 2 workers`);
+      expect(out).toBe('');
+    } finally {
+      p.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 40_000);
 });
 
 describe('switchyard check: port clashes', () => {
