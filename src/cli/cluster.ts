@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { DemoBackend } from '../demo/backends.js';
 import type { Router } from '../router.js';
+import { configWarnings } from './check.js';
 import { forwardChanges } from './cluster-control.js';
 import { gatherStats } from './cluster-stats.js';
 import { RespawnBackoff } from './respawn.js';
@@ -47,7 +48,8 @@ export function startCluster(file: string, router: Router, demo: DemoBackend[], 
   gatherStats(() => adminWorker);
   // the banner once the first worker serves; a worker that cannot bind before that ends the start
   watchStarts({
-    started: (urls) => process.stderr.write(`switchyard: routing on ${urls.join(', ')} with ${n} workers (config ${file})\n`),
+    started: (urls) => process.stderr.write([`switchyard: routing on ${urls.join(', ')} with ${n} workers (config ${file})`,
+      ...configWarnings(router.current.config).map((w) => `  warning: ${w}`)].join('\n') + '\n'),
     failed: (line, first) => {
       if (stopping) return;
       process.stderr.write(`switchyard: ${line}\n`);

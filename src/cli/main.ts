@@ -15,6 +15,7 @@ import { registerAdm } from './adm.js';
 import { registerSimulate } from './simulate.js';
 import { registerSelftest } from './selftest.js';
 import { reportStartFailure } from './worker-start.js';
+import { reloadHere } from './cluster-control.js';
 
 const program = new Command();
 program
@@ -41,8 +42,12 @@ program
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    // the runtime logs the outcome once, on stderr (src/runtime/runtime.ts)
-    process.on('SIGHUP', () => void running.router.reload());
+    // the runtime logs the outcome once, on stderr (src/runtime/runtime.ts); a cluster primary
+    // leaves it to its workers (src/cli/cluster.ts forwards the signal), each of which reloads
+    // only itself (src/cli/cluster-control.ts), so each logs it once
+    process.on('SIGHUP', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) void reloadHere(running.router);
+    });
   });
 
 program

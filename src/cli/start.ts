@@ -12,7 +12,7 @@ import { ConfigError, SwitchyardError } from '../errors.js';
 import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
-import { applyRelayedChanges, relayChanges, replayHeld } from './cluster-control.js';
+import { applyRelayedChanges, relayChanges, reloadHere, replayHeld } from './cluster-control.js';
 import { shareStats } from './cluster-stats.js';
 import { configWarnings } from './check.js';
 import { reportStarted } from './worker-start.js';
@@ -149,7 +149,7 @@ async function startLoaded(file: string, opts: StartOptions, httpsOff: string | 
   const traffic = demo.length && plain && opts.traffic !== false ? startDemoTraffic(plain) : undefined;
   // a changed file reloads (validated first; on any problem the running config stays); the
   // runtime logs the outcome once, on stderr (src/runtime/runtime.ts)
-  const watcher = watchFiles(loaded.files, () => void router.reload());
+  const watcher = watchFiles(loaded.files, () => void reloadHere(router));
   router.watcher = watcher;
   const stop = async () => {
     watcher.close();
