@@ -4,7 +4,7 @@
 // it (src/cli/held-state.ts); the primary holds the latest and hands it to every worker it starts,
 // which applies it before binding its listeners.
 import cluster from 'node:cluster';
-import type { Router } from '../router.js';
+import type { ReloadResult, Router } from '../router.js';
 import { applyHeld, heldState, type HeldState } from './held-state.js';
 
 const TAG = 'switchyard:control';
@@ -57,13 +57,27 @@ export function relayChanges(router: Router): void {
     send({ op: 'remove', args: [pool, id, deadlineMs] }, [pool, id]);
     return done;
   };
-  router.reload = () => {
+  // a reload this worker makes for itself (file change, SIGHUP: every worker gets those) still
+  // updates the held state; only one asked of the admin API is relayed (once per worker)
+  const local = () => {
     const r = reload();
-    send({ op: 'reload', args: [] });
     // the state after the reload, once it is applied
     void r.then(() => send(undefined), () => undefined);
     return r;
   };
+  unrelayed.set(router, local);
+  router.reload = () => {
+    const r = local();
+    send({ op: 'reload', args: [] });
+    return r;
+  };
+}
+
+const unrelayed = new WeakMap<Router, () => Promise<ReloadResult>>();
+
+/** Reload for a cause every worker sees by itself (file change, SIGHUP): not relayed to the others. */
+export function reloadHere(router: Router): Promise<ReloadResult> {
+  return (unrelayed.get(router) ?? (() => router.reload()))();
 }
 
 /** In every other worker: apply the changes the admin worker made. */

@@ -8,9 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { DemoBackend } from '../demo/backends.js';
 import type { Router } from '../router.js';
+import { configWarnings } from './check.js';
 import { forwardChanges } from './cluster-control.js';
 import { gatherStats } from './cluster-stats.js';
 import { RespawnBackoff } from './respawn.js';
+import { watchStarts } from './worker-start.js';
 
 export interface ClusterRunning {
   router: Router;
@@ -22,12 +24,14 @@ export function workerCount(configured: number): number {
   return configured === 0 ? availableParallelism() : configured;
 }
 
-/** Run as the cluster primary: fork, restart crashed workers (with a back-off, src/cli/respawn.ts), forward SIGHUP, stop on demand. */
+/**
+ * Run as the cluster primary: fork, restart crashed workers (with a back-off, src/cli/respawn.ts),
+ * forward SIGHUP, stop on demand; exit 1 when a worker cannot bind before any serves.
+ */
 export function startCluster(file: string, router: Router, demo: DemoBackend[], n: number): ClusterRunning {
   process.env.SWITCHYARD_AFFINITY_SECRET ??= randomBytes(24).toString('base64url');
   process.env.SWITCHYARD_NO_DEMO = '1';
   let stopping = false;
-  let announced = false;
   // one worker runs the admin server (and its replacement, should it die); see cluster-control.ts
   let adminWorker: number | undefined;
   const born = new Map<number, number>();
@@ -42,11 +46,15 @@ export function startCluster(file: string, router: Router, demo: DemoBackend[], 
   };
   forwardChanges();
   gatherStats(() => adminWorker);
-  cluster.on('listening', (_w, addr) => {
-    if (announced) return;
-    announced = true;
-    const host = addr.address?.includes(':') ? `[${addr.address}]` : addr.address ?? '0.0.0.0';
-    process.stdout.write(`switchyard: routing on http://${host}:${addr.port} with ${n} workers (config ${file})\n`);
+  // the banner once the first worker serves; a worker that cannot bind before that ends the start
+  watchStarts({
+    started: (urls) => process.stderr.write([`switchyard: routing on ${urls.join(', ')} with ${n} workers (config ${file})`,
+      ...configWarnings(router.current.config).map((w) => `  warning: ${w}`)].join('\n') + '\n'),
+    failed: (line, first) => {
+      if (stopping) return;
+      process.stderr.write(`switchyard: ${line}\n`);
+      if (first) void stop().then(() => process.exit(1));
+    },
   });
   cluster.on('exit', (w, code, signal) => {
     if (stopping) return;

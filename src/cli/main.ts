@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `switchyard` command line.
+import cluster from 'node:cluster';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, errorLine, SwitchyardError } from '../errors.js';
 import { configDir, importConfig } from '../config/load.js';
@@ -13,6 +14,8 @@ import { argumentHint, collect, commandOf, hintFor, packageVersion } from './arg
 import { registerAdm } from './adm.js';
 import { registerSimulate } from './simulate.js';
 import { registerSelftest } from './selftest.js';
+import { reportStartFailure } from './worker-start.js';
+import { reloadHere } from './cluster-control.js';
 
 const program = new Command();
 program
@@ -39,8 +42,12 @@ program
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    // the runtime logs the outcome once, on stderr (src/runtime/runtime.ts)
-    process.on('SIGHUP', () => void running.router.reload());
+    // the runtime logs the outcome once, on stderr (src/runtime/runtime.ts); a cluster primary
+    // leaves it to its workers (src/cli/cluster.ts forwards the signal), each of which reloads
+    // only itself (src/cli/cluster-control.ts), so each logs it once
+    process.on('SIGHUP', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) void reloadHere(running.router);
+    });
   });
 
 program
@@ -106,7 +113,9 @@ async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    // every other failure: one `code: message` line (a config's problems follow, one a line)
+    // every other failure: one `code: message` line (a config's problems follow, one a line); a
+    // cluster worker hands it to the primary, which prints it once (src/cli/worker-start.ts)
+    if (await reportStartFailure(errorLine(e))) return 1;
     process.stderr.write(`switchyard: ${errorLine(e)}\n`);
     if (e instanceof SwitchyardError && e.code === 'SY_ERR_CLI_ARGUMENT') {
       process.stderr.write(`${hintFor(commandOf(program, argv.slice(2)))}\n`);
@@ -121,3 +130,5 @@ if (code !== 0 || !process.argv.slice(2).some((a) => a === 'start')) process.exi
 // a failed start has closed what it opened, so the process ends by itself; should some handle
 // still hold it, it ends anyway
 if (code !== 0) setTimeout(() => process.exit(code), 10_000).unref();
+// a cluster worker's IPC channel would hold it: it has reported, so it goes now
+if (code !== 0 && cluster.isWorker) process.exit(code);

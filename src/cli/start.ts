@@ -12,9 +12,10 @@ import { ConfigError, SwitchyardError } from '../errors.js';
 import { startAdmin, type Admin } from '../admin/server.js';
 import cluster from 'node:cluster';
 import { startCluster, workerCount } from './cluster.js';
-import { applyRelayedChanges, relayChanges, replayHeld } from './cluster-control.js';
+import { applyRelayedChanges, relayChanges, reloadHere, replayHeld } from './cluster-control.js';
 import { shareStats } from './cluster-stats.js';
 import { configWarnings } from './check.js';
+import { reportStarted } from './worker-start.js';
 
 export interface Running {
   router: Router;
@@ -42,7 +43,8 @@ export async function startDemo(config: Config, out: DemoBackend[] = []): Promis
 /** One line for a socket that could not bind: the address, the config key, the reason. */
 export function bindFailure(e: unknown, config: Config): string {
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (err.syscall !== 'listen' || err.port === undefined) return err.message;
+  // 'bind' is how a cluster worker's listen fails (the primary binds for it)
+  if ((err.syscall !== 'listen' && err.syscall !== 'bind') || err.port === undefined) return err.message;
   const keys = [
     ...config.listen.map((l, i) => ({ l, at: config.listen.length === 1 ? 'listen' : `listen[${i}]` })),
     ...config.tcp.map((t, i) => ({ l: t.listen, at: `tcp[${i}].listen` })),
@@ -141,12 +143,13 @@ async function startLoaded(file: string, opts: StartOptions, httpsOff: string | 
     throw e instanceof SwitchyardError && e.code !== 'SY_ERR_LISTEN' ? e : new SwitchyardError('SY_ERR_LISTEN', bindFailure(e, config));
   }
   const urls = addrs.map((a, i) => listenerUrl(a, config.listen[i]?.tls !== undefined));
+  reportStarted(urls);
   const plain = urls.find((u) => u.startsWith('http:'));
   const secure = urls.find((u) => u.startsWith('https:'));
   const traffic = demo.length && plain && opts.traffic !== false ? startDemoTraffic(plain) : undefined;
   // a changed file reloads (validated first; on any problem the running config stays); the
   // runtime logs the outcome once, on stderr (src/runtime/runtime.ts)
-  const watcher = watchFiles(loaded.files, () => void router.reload());
+  const watcher = watchFiles(loaded.files, () => void reloadHere(router));
   router.watcher = watcher;
   const stop = async () => {
     watcher.close();

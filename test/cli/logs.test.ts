@@ -37,7 +37,7 @@ describe('log.format json (the default off a terminal)', () => {
     const router = await startCli(['-c', file]);
     try {
       const body = 'name=switchyard';
-      const r = await fetch(`http://127.0.0.1:${port}/form?q=1`, { method: 'POST', body, headers: { 'user-agent': 'log-test/1', referer: 'http://ref.test/' } });
+      const r = await fetch(`http://127.0.0.1:${port}/form?q=1`, { method: 'POST', body, headers: { 'user-agent': 'log-test/1', referer: 'http://ref.test/', 'x-request-id': 'req-log-1' } });
       const answer = await r.text();
       await until(() => router.out.includes('"msg":"request"'), 5000, 'the access record');
       const recs = lines(router.out).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -46,7 +46,7 @@ describe('log.format json (the default off a terminal)', () => {
       expect(rec).toMatchObject({
         msg: 'request', method: 'POST', path: '/form', status: 200, route: 'all', pool: 'web', backend: `127.0.0.1:${backend.port}`,
         attempts: 1, clientIp: '127.0.0.1', userAgent: 'log-test/1', referer: 'http://ref.test/',
-        bytesIn: body.length, bytesOut: Buffer.byteLength(answer),
+        bytesIn: body.length, bytesOut: Buffer.byteLength(answer), requestId: 'req-log-1',
       });
       expect(rec.ms).toBeGreaterThan(0);
       expect(rec.upstreamMs).toBeGreaterThan(0);

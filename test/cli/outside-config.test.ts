@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { echoBackend, refusedPort, startCli } from '../helpers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -43,6 +44,24 @@ describe('a config outside the checkout', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain(`${name}: OK`);
   });
+
+  it.each(['routes.config.ts', 'routes.config.mjs'])('%s: start loads it (off the main thread) and routes with it', async (name) => {
+    const backend = await echoBackend('outside');
+    const port = await refusedPort();
+    const file = join(dir, `start-${name}`);
+    writeFileSync(file, body('').replace("port: 0 }", `port: ${port} }`).replace('http://127.0.0.1:9101', backend.url));
+    const router = await startCli(['-c', file]);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/x`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-backend')).toBe('outside');
+      await r.text();
+      expect(router.err).not.toContain('Cannot find');
+    } finally {
+      await router.stop();
+      await backend.close();
+    }
+  }, 60_000);
 
   it('is validated like any other: a bad key is named', async () => {
     const r = await check(write('bad.config.ts', body("\n  // @ts-expect-error an unknown key\n  colour: 'red',")), dir);

@@ -3,7 +3,7 @@
 // `check` reports listener/admin clashes, also when they show only once host names are resolved.
 import { execFile, spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,13 +51,13 @@ async function occupy(port: number): Promise<Server> {
 }
 
 /** Two listeners, the admin, a raw TCP service, a demo backend and a health-checked pool. */
-async function fullConfig(): Promise<{ file: string; ports: Record<'l0' | 'l1' | 'admin' | 'tcp' | 'demo', number> }> {
+async function fullConfig(extra = '', level = 'silent'): Promise<{ file: string; ports: Record<'l0' | 'l1' | 'admin' | 'tcp' | 'demo', number> }> {
   const ports = { l0: await refusedPort(), l1: await refusedPort(), admin: await refusedPort(), tcp: await refusedPort(), demo: await refusedPort() };
   const file = join(dir, `full-${ports.l0}.config.ts`);
   writeFileSync(file, `export default {
   listen: [{ host: '127.0.0.1', port: ${ports.l0} }, { host: '127.0.0.1', port: ${ports.l1} }],
   admin: { host: '127.0.0.1', port: ${ports.admin} },
-  log: { level: 'silent' },
+  log: { level: '${level}', format: 'json' },${extra}
   pools: {
     web: { scheduler: 'rr', backends: ['http://127.0.0.1:${ports.demo}'], health: { path: '/', interval: 200 } },
     db: { backends: ['tcp://127.0.0.1:${ports.demo}'] },
@@ -91,6 +91,70 @@ describe('switchyard start: a socket that cannot bind', () => {
       }
     });
   }
+});
+
+describe('switchyard start with workers: 2 (cluster mode)', () => {
+  it('a listener that cannot bind: the primary prints one line, closes everything and exits 1 (no endless replacements)', async () => {
+    const { file, ports } = await fullConfig('\n  workers: 2,');
+    const blocker = await occupy(ports.l1);
+    try {
+      const r = await run(['start', '--demo', '--no-traffic', '-c', file], 30_000);
+      expect(r.code, `still running after 30 s; stderr: ${r.err}`).toBe(1);
+      // before, each worker waited 10 s and was then replaced, for ever
+      expect(r.elapsed).toBeLessThan(20_000);
+      expect(r.err.trim().split('\n')).toEqual([
+        `switchyard: SY_ERR_LISTEN: cannot listen on 127.0.0.1:${ports.l1} (listen[1]): address already in use; closed everything that had started`,
+      ]);
+      expect(r.out).toBe('');
+      for (const [name, port] of Object.entries(ports)) {
+        if (name !== 'l1') expect(await listening(port), `${name} port ${port} still listening`).toBe(false);
+      }
+    } finally {
+      blocker.close();
+    }
+  }, 40_000);
+
+  it('started: the banner (with the config warnings) is on stderr once, stdout stays for access records; SIGHUP and an admin API reload reload each worker once', async () => {
+    const { file, ports } = await fullConfig('\n  workers: 2,', 'info');
+    // a setting check warns about, to see the warning in the primary's banner
+    writeFileSync(file, readFileSync(file, 'utf8').replace(`port: ${ports.tcp} }`, `port: ${ports.tcp}, acceptProxy: true }`));
+    const p = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+    try {
+      const t0 = Date.now();
+      while (!/serves the admin API/.test(err) || !/with 2 workers/.test(err)) {
+        if (Date.now() - t0 > 30_000 || p.exitCode !== null) throw new Error(`no banner; stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(err.match(/routing on /g)).toHaveLength(1);
+      expect(err).toContain(`switchyard: routing on http://127.0.0.1:${ports.l0}, http://127.0.0.1:${ports.l1} with 2 workers`);
+      expect(err.match(/ {2}warning: tcp\[0\]\.listen\.acceptProxy: true lets any peer/g)).toHaveLength(1);
+      expect(out).toBe('');
+      // each worker reloads and says so; the primary forwards the signal and says nothing
+      p.kill('SIGHUP');
+      const reloads = () => err.split('\n').filter((l) => l.includes('config reloaded')).map((l) => (JSON.parse(l) as { pid: number }).pid);
+      const t1 = Date.now();
+      while (reloads().length < 2 && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(reloads()).toHaveLength(2);
+      expect(reloads()).not.toContain(p.pid);
+      // a reload asked of the admin API is relayed: every worker reloads once more
+      const api = await fetch(`http://127.0.0.1:${ports.admin}/api/reload`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      expect(api.status).toBe(200);
+      const t2 = Date.now();
+      while (reloads().length < 4 && Date.now() - t2 < 20_000) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1500));
+      const [a, b] = [...new Set(reloads())];
+      expect(reloads().sort()).toEqual([a, a, b, b].sort());
+    } finally {
+      p.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 40_000);
 });
 
 describe('switchyard check: port clashes', () => {
