@@ -11,8 +11,22 @@ export function poolWatch(problems: Problem[], shadow: unknown, expect: string |
   const out: { shadow?: ShadowSpec; expect?: string[] } = {};
   const s = shadowSpec(problems, shadow, `${at}.shadow`);
   if (s !== undefined) out.shadow = s;
-  if (expect !== undefined) out.expect = (Array.isArray(expect) ? expect : [expect]).map((g) => g.toLowerCase());
+  if (expect !== undefined) out.expect = expectGlobs(problems, expect, `${at}.expect`);
   return out;
+}
+
+/**
+ * The `expect` globs, lower-cased. Items that are not strings were named by the schema and are
+ * left out here; a glob without a `/` (other than `**`) can never match a `type/subtype`.
+ */
+function expectGlobs(problems: Problem[], expect: string | string[], at: string): string[] {
+  const list: unknown[] = Array.isArray(expect) ? expect : [expect];
+  list.forEach((g, i) => {
+    if (typeof g !== 'string' || g === '' || g.includes('/') || g === '**') return;
+    const where = Array.isArray(expect) ? `${at}[${i}]` : at;
+    problems.push({ path: where, message: `${q(g)} never matches a MIME type (type/subtype); did you mean ${q(`${g}/*`)}?` });
+  });
+  return list.filter((g): g is string => typeof g === 'string').map((g) => g.toLowerCase());
 }
 
 function shadowSpec(problems: Problem[], raw: unknown, at: string): ShadowSpec | undefined {
