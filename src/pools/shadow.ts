@@ -87,9 +87,11 @@ export class Shadow {
     const liveKey = ctx.key;
     const key = liveKey ?? hashKeyOf(hashKey, facts, clientIp);
     let b: BackendView | null;
-    // the live scheduler may not hash (no key computed): the shadow gets the pool's key anyway
-    if (this.hashing && liveKey === undefined) {
-      ctx.key = key;
+    // a hashing shadow gets the key it would hash as the pool's scheduler: its own default when the
+    // pool sets no hashKey (src/config/pool-watch.ts), else the pool's, even when the live one does not hash
+    const own = this.spec.hashKey;
+    if (this.hashing && (own !== undefined || liveKey === undefined)) {
+      ctx.key = own === undefined ? key : hashKeyOf(own, facts, clientIp);
       b = this.impl.pick(ctx, backends, this.state);
       ctx.key = liveKey;
     } else b = this.impl.pick(ctx, backends, this.state);
@@ -145,7 +147,7 @@ function bump(m: Map<string, number>, id: string): void {
 }
 
 function signature(s: ShadowSpec): string {
-  return JSON.stringify([s.scheduler, s.rawParams, s.cacheBytes]);
+  return JSON.stringify([s.scheduler, s.rawParams, s.cacheBytes, s.hashKey ?? null]);
 }
 
 /** The pool's shadow after a (re)configuration: kept when unchanged, made anew when changed, dropped when gone. */
