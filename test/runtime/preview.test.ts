@@ -112,6 +112,14 @@ describe('reload preview: keys that move', () => {
     const sh = dryRunConfig(tr.router.runtime, parsed(config({ scheduler: 'sh' }, 2))).pools[0]!;
     expect(sh.keys).toMatchObject({ sampled: 10, unkeyed: 0 });
   });
+
+  it('a pool that hashed another key (sh: the client address) has no paths for mh: unkeyed too', async () => {
+    backends = await Promise.all(['b0', 'b1'].map((n) => echoBackend(n)));
+    tr = await startRouter(config({ scheduler: 'sh' }, 2));
+    await pass(KEYS.slice(0, 10));
+    const p = dryRunConfig(tr.router.runtime, parsed(config({ scheduler: 'mh' }, 2))).pools[0]!;
+    expect(p.keys).toMatchObject({ sampled: 0, unkeyed: 10, share: null });
+  });
 });
 
 describe('reload preview: pinned sessions', () => {
