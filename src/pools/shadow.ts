@@ -71,19 +71,27 @@ export class Shadow {
   private readonly shadowShare = new Map<string, number>();
   private readonly liveCache: CacheModel;
   private readonly shadowCache: CacheModel;
+  /** The backends the live scheduler decides over: the serving tier (src/pools/pool.ts shadowMembers). */
+  private members: readonly BackendView[];
 
   constructor(readonly spec: ShadowSpec, backends: readonly BackendView[], now: number, seed: number) {
     this.signature = signature(spec);
     const def = getScheduler(spec.scheduler)!;
     this.hashing = def.hashing;
     this.impl = def.create(spec.params, seededRng(seed + 1));
+    this.members = backends;
     this.state = this.impl.init(backends, now);
     this.liveCache = new CacheModel(spec.cacheBytes);
     this.shadowCache = new CacheModel(spec.cacheBytes);
   }
 
-  /** Decide beside the live decision `live` (already made, nothing started yet) and count. */
-  decide(ctx: PickContext, facts: RequestFacts, clientIp: string, hashKey: HashKeySpec, backends: readonly BackendView[], live: BackendView): Shadowed {
+  /**
+   * Decide beside the live decision `live` (already made, nothing started yet) and count. The
+   * shadow decides over the members it was last told (`changed`), not the pool's whole list
+   * `_all`, which holds backups too.
+   */
+  decide(ctx: PickContext, facts: RequestFacts, clientIp: string, hashKey: HashKeySpec, _all: readonly BackendView[], live: BackendView): Shadowed {
+    const backends = this.members;
     const liveKey = ctx.key;
     const key = liveKey ?? hashKeyOf(hashKey, facts, clientIp);
     let b: BackendView | null;
@@ -121,6 +129,7 @@ export class Shadow {
 
   /** The pool's membership, weights or states changed. */
   changed(backends: readonly BackendView[], now: number): void {
+    this.members = backends;
     this.state = this.impl.onBackendsChanged ? this.impl.onBackendsChanged(this.state, backends, now) : this.impl.init(backends, now);
   }
 

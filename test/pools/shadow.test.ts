@@ -140,6 +140,39 @@ describe('the key a shadow hashes', () => {
   });
 });
 
+describe('a shadow in a pool with backups', () => {
+  it('decides over the tier the live scheduler serves from: primaries, then the backups once none is left', async () => {
+    const sizes = Float64Array.from({ length: 40 }, () => 100);
+    const [p1, p2, b1, b2] = await Promise.all([0, 1, 2, 3].map(() => sizedBackend(sizes)));
+    const tr = await startRouter({
+      pools: { p: { scheduler: 'rr', shadow: { scheduler: 'mh' }, backends: [p1!.url, p2!.url, { url: b1!.url, backup: true }, { url: b2!.url, backup: true }] } },
+      routes: [{ pool: 'p' }],
+    });
+    open.push(tr);
+    const id = (b: TestServer) => `127.0.0.1:${b.port}`;
+    const send = async () => {
+      for (let i = 1; i <= 40; i++) await (await fetch(`${tr.url}/obj/${i}`)).arrayBuffer();
+    };
+    const share = () => {
+      const p = tr.router.pools.get('p')!;
+      return Object.fromEntries(p.shadow!.view(p.backends).backends.map((b) => [b.id, b.shadow]));
+    };
+    await send();
+    let s = share();
+    expect(s[id(b1!)]! + s[id(b2!)]!).toBe(0);
+    expect(s[id(p1!)]).toBeGreaterThan(0);
+    expect(s[id(p2!)]).toBeGreaterThan(0);
+    // no primary takes work: both sides move to the backups
+    tr.router.control.setState('p', id(p1!), 'disabled');
+    tr.router.control.setState('p', id(p2!), 'disabled');
+    await send();
+    s = share();
+    expect(s[id(b1!)]! + s[id(b2!)]!).toBeCloseTo(0.5, 3);
+    expect(s[id(b1!)]).toBeGreaterThan(0);
+    expect(s[id(b2!)]).toBeGreaterThan(0);
+  });
+});
+
 describe('shadow across reloads', () => {
   it('a reload that keeps the shadow keeps its counters; a changed one starts anew; a removed one is gone', async () => {
     const { validate } = await import('../../src/config/validate.js');
