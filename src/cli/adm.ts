@@ -11,6 +11,8 @@ export interface AdmOptions {
   admin: string;
   token?: string | undefined;
   json?: boolean;
+  /** The option that gave `admin`, named in hints (default `--admin`; `check` uses `--against`). */
+  flag?: string;
 }
 
 /** adm's failures are SwitchyardErrors (src/errors.ts); the old name stays for callers. */
@@ -36,7 +38,7 @@ export async function call<T>(o: AdmOptions, method: string, path: string, body?
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
-    throw new SwitchyardError('SY_ERR_ADMIN_UNREACHABLE', `cannot reach the admin API at ${base} (${why}); is switchyard running there? (--admin URL)`);
+    throw new SwitchyardError('SY_ERR_ADMIN_UNREACHABLE', `cannot reach the admin API at ${base} (${why}); is switchyard running there? (${o.flag ?? '--admin'} URL)`);
   }
   const text = await res.text();
   let data: unknown;

@@ -68,7 +68,7 @@ program
     if (clashes.length + tls.problems.length > 0) throw new ConfigError([...clashes, ...tls.problems], o.config);
     const warnings = [...configWarnings(config), ...certWarnings(tls.certs, Date.now())].map((w) => `warning: ${w}\n`).join('');
     if (o.against !== undefined) {
-      const a = await previewAgainst(raw, { admin: o.against, token: o.token ?? process.env.SWITCHYARD_ADMIN_TOKEN ?? process.env.SWITCHYARD_TOKEN });
+      const a = await previewAgainst(raw, { admin: o.against, flag: '--against', token: o.token ?? process.env.SWITCHYARD_ADMIN_TOKEN ?? process.env.SWITCHYARD_TOKEN });
       process.stdout.write(o.json ? `${JSON.stringify(a.preview, null, 2)}\n` : `${o.config}: OK\n${warnings}\n${formatPreview(o.against, a)}\n`);
       return;
     }

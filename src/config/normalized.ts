@@ -101,6 +101,11 @@ export interface ShadowSpec {
   rawParams: Record<string, unknown>;
   /** Bytes of the modelled LRU per backend. */
   cacheBytes: number;
+  /**
+   * The key the shadow hashes when the pool sets no `hashKey`: its own scheduler's default, as if
+   * it were the pool's scheduler. Absent: the pool's `hashKey`.
+   */
+  hashKey?: HashKeySpec | undefined;
 }
 
 export interface Limits {

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { getScheduler, schedulerNames } from '../schedulers/registry.js';
 import { poolWatch } from './pool-watch.js';
+import { parseHashKey } from '../pools/hash-key.js';
 import type { Problem } from '../schedulers/types.js';
 import { checkValue, closest, isObj, q } from './check-value.js';
 import type * as N from './normalized.js';
@@ -95,13 +96,6 @@ function backend(problems: Problem[], raw: unknown, at: string, tcp: boolean): N
   const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   return { id: `${u.hostname}:${port}`, url: `${u.protocol}//${u.hostname}:${port}`, protocol: u.protocol as N.Backend['protocol'], host, port, weight, backup };
-}
-
-export function parseHashKey(s: string): N.HashKeySpec | undefined {
-  if (s === 'path' || s === 'url' || s === 'client-ip') return { kind: s };
-  const m = /^(header|cookie):(.+)$/.exec(s);
-  if (m) return m[1] === 'header' ? { kind: 'header', name: m[2]!.toLowerCase() } : { kind: 'cookie', name: m[2]! };
-  return undefined;
 }
 
 function health(problems: Problem[], h: Filled<Static<typeof HealthSchema>> | undefined, at: string): N.Health | undefined {
@@ -197,7 +191,7 @@ function pool(problems: Problem[], name: string, raw: unknown, tcpPool: boolean,
     slowStart: p.slowStart,
     sendProxy: p.sendProxy,
     tls: upstreamTls(problems, p.tls as Filled<Static<typeof UpstreamTlsSchema>> | undefined, `${at}.tls`, backends, baseDir),
-    ...poolWatch(problems, p.shadow, p.expect, at),
+    ...poolWatch(problems, p.shadow, p.expect, at, p.hashKey !== undefined),
     fallback: fallbackPool(problems, `${at}.fallback`, p.fallback, def?.params ?? []),
     sorry: sorry(p.sorry as Filled<Static<typeof SorrySchema>> | undefined),
     backends,

@@ -18,6 +18,14 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
+/** A `hashKey` setting ('path', 'url', 'client-ip', 'header:<name>', 'cookie:<name>'); undefined when malformed. */
+export function parseHashKey(s: string): HashKeySpec | undefined {
+  if (s === 'path' || s === 'url' || s === 'client-ip') return { kind: s };
+  const m = /^(header|cookie):(.+)$/.exec(s);
+  if (m) return m[1] === 'header' ? { kind: 'header', name: m[2]!.toLowerCase() } : { kind: 'cookie', name: m[2]! };
+  return undefined;
+}
+
 /** undefined when the request lacks the key: schedulers then fall back to a non-hashing choice. */
 export function hashKeyOf(spec: HashKeySpec, f: RequestFacts, clientIp: string): string | undefined {
   switch (spec.kind) {

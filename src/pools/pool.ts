@@ -47,8 +47,13 @@ export class PoolRuntime {
 
   /** Shadow and misroute counter as the spec now says (kept across reloads that leave them alone). */
   private watch(now: number): void {
-    this.shadow = syncShadow(this.shadow, this.spec.shadow, this.backends, now, this.seed);
+    this.shadow = syncShadow(this.shadow, this.spec.shadow, this.shadowMembers(), now, this.seed);
     this.misroute = syncMisroutes(this.misroute, this.spec.expect);
+  }
+
+  /** What a shadow decides over: the tier the live decision uses (src/pools/backup.ts). */
+  private shadowMembers(): BackendState[] {
+    return this.backup?.serving === true ? this.backup.backends : this.primaries;
   }
 
   /** A new scheduler (name or parameters changed on reload) over the same backends. */

@@ -71,25 +71,35 @@ export class Shadow {
   private readonly shadowShare = new Map<string, number>();
   private readonly liveCache: CacheModel;
   private readonly shadowCache: CacheModel;
+  /** The backends the live scheduler decides over: the serving tier (src/pools/pool.ts shadowMembers). */
+  private members: readonly BackendView[];
 
   constructor(readonly spec: ShadowSpec, backends: readonly BackendView[], now: number, seed: number) {
     this.signature = signature(spec);
     const def = getScheduler(spec.scheduler)!;
     this.hashing = def.hashing;
     this.impl = def.create(spec.params, seededRng(seed + 1));
+    this.members = backends;
     this.state = this.impl.init(backends, now);
     this.liveCache = new CacheModel(spec.cacheBytes);
     this.shadowCache = new CacheModel(spec.cacheBytes);
   }
 
-  /** Decide beside the live decision `live` (already made, nothing started yet) and count. */
-  decide(ctx: PickContext, facts: RequestFacts, clientIp: string, hashKey: HashKeySpec, backends: readonly BackendView[], live: BackendView): Shadowed {
+  /**
+   * Decide beside the live decision `live` (already made, nothing started yet) and count. The
+   * shadow decides over the members it was last told (`changed`), not the pool's whole list
+   * `_all`, which holds backups too.
+   */
+  decide(ctx: PickContext, facts: RequestFacts, clientIp: string, hashKey: HashKeySpec, _all: readonly BackendView[], live: BackendView): Shadowed {
+    const backends = this.members;
     const liveKey = ctx.key;
     const key = liveKey ?? hashKeyOf(hashKey, facts, clientIp);
     let b: BackendView | null;
-    // the live scheduler may not hash (no key computed): the shadow gets the pool's key anyway
-    if (this.hashing && liveKey === undefined) {
-      ctx.key = key;
+    // a hashing shadow gets the key it would hash as the pool's scheduler: its own default when the
+    // pool sets no hashKey (src/config/pool-watch.ts), else the pool's, even when the live one does not hash
+    const own = this.spec.hashKey;
+    if (this.hashing && (own !== undefined || liveKey === undefined)) {
+      ctx.key = own === undefined ? key : hashKeyOf(own, facts, clientIp);
       b = this.impl.pick(ctx, backends, this.state);
       ctx.key = liveKey;
     } else b = this.impl.pick(ctx, backends, this.state);
@@ -119,6 +129,7 @@ export class Shadow {
 
   /** The pool's membership, weights or states changed. */
   changed(backends: readonly BackendView[], now: number): void {
+    this.members = backends;
     this.state = this.impl.onBackendsChanged ? this.impl.onBackendsChanged(this.state, backends, now) : this.impl.init(backends, now);
   }
 
@@ -145,7 +156,7 @@ function bump(m: Map<string, number>, id: string): void {
 }
 
 function signature(s: ShadowSpec): string {
-  return JSON.stringify([s.scheduler, s.rawParams, s.cacheBytes]);
+  return JSON.stringify([s.scheduler, s.rawParams, s.cacheBytes, s.hashKey ?? null]);
 }
 
 /** The pool's shadow after a (re)configuration: kept when unchanged, made anew when changed, dropped when gone. */

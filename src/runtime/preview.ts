@@ -7,6 +7,7 @@
 // carried over when name and parameters stay, a fresh one otherwise. Nothing live is written.
 import type { Config, HashKeySpec, Pool as PoolSpec } from '../config/normalized.js';
 import { BackendState } from '../pools/backend.js';
+import { takesWork } from '../pools/backup.js';
 import type { RecentKey } from '../pools/recent.js';
 import { getScheduler } from '../schedulers/registry.js';
 import { seededRng } from '../schedulers/rng.js';
@@ -21,6 +22,8 @@ export interface LivePool {
   readonly scheduler: Scheduler<SchedulerState>;
   readonly state: SchedulerState;
   readonly recent: { list(): RecentKey[] };
+  /** The backup tier's own scheduler (src/pools/backup.ts); undefined without backups. */
+  readonly backup?: { readonly scheduler: Scheduler<SchedulerState>; readonly state: SchedulerState } | undefined;
 }
 
 export interface RunningState {
@@ -102,16 +105,21 @@ function previewPool(name: string, live: LivePool | undefined, spec: PoolSpec | 
   const newDef = getScheduler(spec.scheduler)!;
   const newKey = keyFor(live, spec, newDef);
   const usable = samples.filter((s) => newKey(s) !== null);
-  const from = replay(live.scheduler, structuredClone(live.state), live.backends.map(copy), usable.map((s) => s.key), usable, now);
-  const after = nextBackends(live, spec, now);
+  // a pool with backups decides over one tier, with that tier's scheduler (src/pools/backup.ts)
+  const before = serving(live.backends.map(copy));
+  const tierOf = (backups: boolean) => (backups && live.backup !== undefined ? live.backup : live);
+  const was = tierOf(before.backups);
+  const from = replay(was.scheduler, structuredClone(was.state), before.list, usable.map((s) => s.key), usable, now);
+  const { list: after, backups } = serving(nextBackends(live, spec, now));
   let sched: Scheduler<SchedulerState>;
   let state: SchedulerState;
-  if (stateKept) {
-    sched = live.scheduler;
-    const st = structuredClone(live.state);
+  if (stateKept && (!backups || live.backup !== undefined)) {
+    const t = tierOf(backups);
+    sched = t.scheduler;
+    const st = structuredClone(t.state);
     state = sched.onBackendsChanged ? sched.onBackendsChanged(st, after, now) : sched.init(after, now);
   } else {
-    sched = newDef.create(spec.params, seededRng(1));
+    sched = newDef.create(spec.params, seededRng(backups ? 2 : 1));
     state = sched.init(after, now);
   }
   const to = replay(sched, state, after, usable.map((s) => newKey(s) ?? undefined), usable, now);
@@ -188,6 +196,13 @@ function nextBackends(live: LivePool, spec: PoolSpec, now: number): BackendState
   }
   for (const b of out) b.refresh(now, spec.slowStart);
   return out;
+}
+
+/** The tier a pick sees: the primaries while one takes work, else the backups (src/pools/backup.ts). */
+function serving(all: BackendState[]): { list: BackendState[]; backups: boolean } {
+  if (!all.some((b) => b.backup)) return { list: all, backups: false };
+  const primaries = all.filter((b) => !b.backup);
+  return primaries.some(takesWork) ? { list: primaries, backups: false } : { list: all.filter((b) => b.backup), backups: true };
 }
 
 /**

@@ -138,6 +138,17 @@ describe('switchyard check --against', () => {
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('refused the token');
   });
+
+  it('an admin that does not answer is one line naming --against, not --admin', async () => {
+    const gone = await echoBackend('gone');
+    await gone.close();
+    const r = await cli(['check', '-c', file, '--against', gone.url]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err.trim().split('\n')).toEqual([
+      `switchyard: SY_ERR_ADMIN_UNREACHABLE: cannot reach the admin API at ${gone.url} (ECONNREFUSED); is switchyard running there? (--against URL)`,
+    ]);
+  });
 });
 
 describe('GET /api/config', () => {

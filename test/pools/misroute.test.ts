@@ -102,6 +102,15 @@ describe('misroute detection', () => {
     expect(m.flagged).toEqual([]);
   });
 
+  it('is checked: a glob without a slash and an item that is not a string are named, nothing thrown', async () => {
+    const { validate } = await import('../../src/config/validate.js');
+    const check = (expectGlobs: unknown) => validate({ pools: { a: { backends: ['http://127.0.0.1:1'], expect: expectGlobs } }, routes: [{ pool: 'a' }] });
+    expect(check('image').problems).toEqual([{ path: 'pools.a.expect', message: '"image" never matches a MIME type (type/subtype); did you mean "image/*"?' }]);
+    expect(check(['image/*', 'text']).problems.map((p) => p.path)).toEqual(['pools.a.expect[1]']);
+    expect(check(['text/html', 5]).problems).toEqual([{ path: 'pools.a.expect[1]', message: 'must be a MIME type glob string, got 5' }]);
+    expect(check(['IMAGE/*', '**']).config!.pools.a!.expect).toEqual(['image/*', '**']);
+  });
+
   it('a pool without expect counts nothing', async () => {
     const b = await imageBackend();
     b.type = 'text/html';

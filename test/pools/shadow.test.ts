@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import { zipfWorkload } from '../../src/sim/zipf.js';
 import { runScheduler } from '../../src/sim/run.js';
 import { parseSchedulerSpec } from '../../src/sim/spec.js';
+import type { ShadowView } from '../../src/pools/shadow.js';
 import { startServer, startRouter, type TestRouter, type TestServer } from '../helpers.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -97,6 +98,78 @@ describe('shadow scheduler', () => {
     const ok = validate({ pools: { a: { backends: ['http://127.0.0.1:1'], shadow: { scheduler: 'chbl', balanceFactor: 2 } } }, routes: [{ pool: 'a' }] });
     expect(ok.problems).toEqual([]);
     expect(ok.config!.pools.a!.shadow).toMatchObject({ scheduler: 'chbl', rawParams: { balanceFactor: 2 }, cacheBytes: 64 * 1024 * 1024 });
+  });
+});
+
+describe('the key a shadow hashes', () => {
+  /** 40 requests to 40 paths from one client (with x-user u<i> when asked); the shadow's view. */
+  async function spread(pool: Record<string, unknown>, users = false): Promise<ShadowView> {
+    const sizes = Float64Array.from({ length: 40 }, () => 100);
+    const backends = await Promise.all([0, 1, 2, 3].map(() => sizedBackend(sizes)));
+    const tr = await startRouter({ pools: { p: { ...pool, backends: backends.map((b) => b.url) } }, routes: [{ pool: 'p' }] });
+    open.push(tr);
+    for (let i = 1; i <= 40; i++) await (await fetch(`${tr.url}/obj/${i}`, { headers: users ? { 'x-user': `u${i}` } : {} })).arrayBuffer();
+    const p = tr.router.pools.get('p')!;
+    return p.shadow!.view(p.backends);
+  }
+  const used = (v: ShadowView, side: 'live' | 'shadow') => v.backends.filter((b) => b[side] > 0).length;
+
+  it('is its own default when the pool sets no hashKey: an sh shadow beside wrr hashes the client address', async () => {
+    const v = await spread({ scheduler: 'wrr', shadow: { scheduler: 'sh' } });
+    expect(v.decisions).toBe(40);
+    expect(used(v, 'live')).toBe(4);
+    // one client: sh sends every request to one backend, whatever the path
+    expect(used(v, 'shadow')).toBe(1);
+  });
+
+  it('an mh shadow beside sh hashes the path, not the client address the live one hashes', async () => {
+    const v = await spread({ scheduler: 'sh', shadow: { scheduler: 'mh' } });
+    expect(used(v, 'live')).toBe(1);
+    expect(used(v, 'shadow')).toBeGreaterThanOrEqual(3);
+  });
+
+  it("is the pool's hashKey when the pool sets one", async () => {
+    const v = await spread({ scheduler: 'wrr', hashKey: 'header:x-user', shadow: { scheduler: 'sh' } }, true);
+    expect(used(v, 'shadow')).toBeGreaterThanOrEqual(3);
+    const { validate } = await import('../../src/config/validate.js');
+    const shadowOf = (pool: Record<string, unknown>) => validate({ pools: { a: { backends: ['http://127.0.0.1:1'], ...pool } }, routes: [{ pool: 'a' }] }).config!.pools.a!.shadow!;
+    expect(shadowOf({ scheduler: 'wrr', shadow: { scheduler: 'sh' } }).hashKey).toEqual({ kind: 'client-ip' });
+    expect(shadowOf({ scheduler: 'sh', shadow: { scheduler: 'mh' } }).hashKey).toEqual({ kind: 'path' });
+    expect(shadowOf({ scheduler: 'mh', hashKey: 'url', shadow: { scheduler: 'sh' } }).hashKey).toBeUndefined();
+    expect(shadowOf({ scheduler: 'mh', shadow: { scheduler: 'wrr' } }).hashKey).toBeUndefined();
+  });
+});
+
+describe('a shadow in a pool with backups', () => {
+  it('decides over the tier the live scheduler serves from: primaries, then the backups once none is left', async () => {
+    const sizes = Float64Array.from({ length: 40 }, () => 100);
+    const [p1, p2, b1, b2] = await Promise.all([0, 1, 2, 3].map(() => sizedBackend(sizes)));
+    const tr = await startRouter({
+      pools: { p: { scheduler: 'rr', shadow: { scheduler: 'mh' }, backends: [p1!.url, p2!.url, { url: b1!.url, backup: true }, { url: b2!.url, backup: true }] } },
+      routes: [{ pool: 'p' }],
+    });
+    open.push(tr);
+    const id = (b: TestServer) => `127.0.0.1:${b.port}`;
+    const send = async () => {
+      for (let i = 1; i <= 40; i++) await (await fetch(`${tr.url}/obj/${i}`)).arrayBuffer();
+    };
+    const share = () => {
+      const p = tr.router.pools.get('p')!;
+      return Object.fromEntries(p.shadow!.view(p.backends).backends.map((b) => [b.id, b.shadow]));
+    };
+    await send();
+    let s = share();
+    expect(s[id(b1!)]! + s[id(b2!)]!).toBe(0);
+    expect(s[id(p1!)]).toBeGreaterThan(0);
+    expect(s[id(p2!)]).toBeGreaterThan(0);
+    // no primary takes work: both sides move to the backups
+    tr.router.control.setState('p', id(p1!), 'disabled');
+    tr.router.control.setState('p', id(p2!), 'disabled');
+    await send();
+    s = share();
+    expect(s[id(b1!)]! + s[id(b2!)]!).toBeCloseTo(0.5, 3);
+    expect(s[id(b1!)]).toBeGreaterThan(0);
+    expect(s[id(b2!)]).toBeGreaterThan(0);
   });
 });
 

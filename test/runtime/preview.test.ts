@@ -102,9 +102,30 @@ describe('reload preview: keys that move', () => {
     expect(Math.abs(preview.keys.share! - actual)).toBeLessThanOrEqual(0.01);
   });
 
-  it('a pool that did not hash has no keys for a hashing one: those requests are counted as unkeyed', async () => {
+  it.each(['mh', 'wrr'])('%s with a backup backend: the replay sees the primaries only, as the pool does', async (scheduler) => {
+    backends = await Promise.all(['b0', 'b1', 'b2', 'b3', 'b4', 'bk'].map((n) => echoBackend(n)));
+    const withBackup = (n: number) => {
+      const raw = config({ scheduler }, n);
+      (raw.pools as { web: { backends: unknown[] } }).web.backends.push({ url: backends[5]!.url, backup: true });
+      return raw;
+    };
+    tr = await startRouter(withBackup(4));
+    const keys = KEYS.slice(0, 200);
+    const before = await pass(keys);
+    expect(before).not.toContain('bk');
+    const next = parsed(withBackup(5));
+    const preview = dryRunConfig(tr.router.runtime, next).pools[0]!;
+    tr.router.apply(next);
+    const after = await pass(keys);
+    const actual = before.filter((b, i) => b !== after[i]).length / keys.length;
+    expect(preview.keys.top.every((m) => m.from !== `127.0.0.1:${backends[5]!.port}` && m.to !== `127.0.0.1:${backends[5]!.port}`)).toBe(true);
+    expect(Math.abs(preview.keys.share! - actual)).toBeLessThanOrEqual(scheduler === 'mh' ? 0.01 : 0.05);
+  });
+
+  // rr records no key; sh records the client address, not the path mh would hash
+  it.each(['rr', 'sh'])('a %s pool recorded no path for a path-hashing one: those requests are counted as unkeyed', async (scheduler) => {
     backends = await Promise.all(['b0', 'b1'].map((n) => echoBackend(n)));
-    tr = await startRouter(config({ scheduler: 'rr' }, 2));
+    tr = await startRouter(config({ scheduler }, 2));
     await pass(KEYS.slice(0, 10));
     const p = dryRunConfig(tr.router.runtime, parsed(config({ scheduler: 'mh' }, 2))).pools[0]!;
     expect(p.keys).toMatchObject({ sampled: 0, unkeyed: 10, share: null });
