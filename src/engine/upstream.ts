@@ -16,6 +16,25 @@ const SWEEP_MS = 100;
 /** Response heads up to this size (node's default header limit). */
 const MAX_HEAD = 16 * 1024;
 const LAST_CHUNK = Buffer.from('\r\n0\r\n\r\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+/** A response's Content-Length, when it has one and no Transfer-Encoding (else llhttp frames it). */
+function contentLength(fields: readonly string[]): number | undefined {
+  let length: number | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    const n = fields[i]!.length;
+    if (n !== 14 && n !== 17) continue;
+    const name = fields[i]!.toLowerCase();
+    if (name === 'transfer-encoding') return undefined;
+    if (name === 'content-length') {
+      if (length !== undefined) return undefined;
+      const v = fields[i + 1]!.trim();
+      if (!/^\d{1,15}$/.test(v)) return undefined;
+      length = Number(v);
+    }
+  }
+  return length;
+}
 
 /** What the exchange (src/proxy/exchange.ts) implements: undici's raw handler, as this pool calls it. */
 export interface UpstreamHandler {
@@ -199,6 +218,7 @@ class UpConn implements ParserCallbacks {
     this.headersDone = false;
     this.completed = false;
     this.ending = false;
+    this.bodyLeft = 0;
     this.surplus = false;
     this.gotBody = false;
     this.reusable = false;
@@ -276,10 +296,37 @@ class UpConn implements ParserCallbacks {
       return;
     }
     this.bodyBy = this.headersDone ? Date.now() + this.bodyTimeout : 0;
-    const ret = this.parser.execute(chunk);
-    if (typeof ret !== 'number') {
-      if (!this.ending) return this.fail(ret);
-      this.surplus = true; // garbage after a whole response: judged in complete()
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.bodyLeft > 0) {
+        // a Content-Length body is counted here and handed on as slices of the chunk: llhttp
+        // would copy every body byte into a new Buffer (node's binding does)
+        const n = Math.min(this.bodyLeft, chunk.length - off);
+        this.bodyLeft -= n;
+        const part = n === chunk.length ? chunk : chunk.subarray(off, off + n);
+        off += n;
+        this.onBody(part);
+        if (this.bodyLeft === 0 && this.handler !== undefined) this.ending = true;
+        continue;
+      }
+      if (this.ending) {
+        this.surplus = true; // bytes after a whole response: judged in complete()
+        break;
+      }
+      // llhttp gets the bytes up to the end of the next head when that end is in this chunk, so
+      // onHeadersComplete knows nothing of the body follows in what it was given
+      const e = this.headersDone ? -1 : chunk.indexOf(HEAD_END, off);
+      const end = e === -1 ? chunk.length : e + 4;
+      this.headOnly = e !== -1;
+      const ret = this.parser.execute(off === 0 && end === chunk.length ? chunk : chunk.subarray(off, end));
+      this.headOnly = false;
+      if (typeof ret !== 'number') {
+        if (!this.ending) return this.fail(ret);
+        this.surplus = true; // garbage after a whole response: judged in complete()
+        break;
+      }
+      if (this.handler === undefined) return; // the exchange ended inside a callback
+      off = end;
     }
     // the response is reported complete only once the whole chunk is read: bytes after it (a
     // backend that sent more than it framed) fail the exchange instead (as undici does)
@@ -288,6 +335,10 @@ class UpConn implements ParserCallbacks {
 
   /** The parser reached the end of the response; the exchange hears of it after the chunk. */
   private ending = false;
+  /** Bytes of a Content-Length body still to come, read past llhttp (data above). */
+  private bodyLeft = 0;
+  /** What llhttp is given now ends exactly where a response head ends. */
+  private headOnly = false;
   private complete(): void {
     this.ending = false;
     const h = this.handler;
@@ -349,7 +400,17 @@ class UpConn implements ParserCallbacks {
     this.bodyBy = Date.now() + this.bodyTimeout;
     this.reusable = keepAlive;
     h.onHeaders(this.status, raw, this.resume, this.statusText);
-    return this.method === 'HEAD' ? 1 : 0;
+    if (this.method === 'HEAD') return 1;
+    // a body framed by Content-Length alone, with nothing of it in llhttp's hands: read it past
+    // llhttp (1 tells llhttp the message ends at its head; llhttp has checked the framing fields)
+    if (this.headOnly && this.status !== 204 && this.status !== 304) {
+      const length = contentLength(raw);
+      if (length !== undefined && length > 0) {
+        this.bodyLeft = length;
+        return 1;
+      }
+    }
+    return 0;
   }
 
   onBody(chunk: Buffer): void {
@@ -364,6 +425,7 @@ class UpConn implements ParserCallbacks {
 
   onMessageComplete(): void {
     if (this.status < 200) return; // an interim answer: the real one follows
+    if (this.bodyLeft > 0) return; // its body is read past llhttp (data)
     if (this.handler !== undefined) this.ending = true;
   }
 
