@@ -125,14 +125,17 @@ export function forwardChanges(): void {
   let held: HeldState | null = null;
   cluster.on('message', (w, m: unknown) => {
     if (typeof m === 'object' && m !== null && (m as Replay).type === REPLAY) {
-      if (w.isConnected()) w.send({ type: REPLAY, state: held } satisfies Replay);
+      if (w.isConnected()) w.send({ type: REPLAY, state: held } satisfies Replay, undefined, ignoreSendError);
       return;
     }
     if (!isMessage(m)) return;
     held = m.state;
     if (m.change === undefined) return;
     for (const other of Object.values(cluster.workers ?? {})) {
-      if (other && other.id !== w.id && other.isConnected()) other.send(m);
+      if (other && other.id !== w.id && other.isConnected()) other.send(m, undefined, ignoreSendError);
     }
   });
 }
+
+/** A worker on its way out closes its channel at any moment: a failed send is no error here. */
+const ignoreSendError = (): void => undefined;

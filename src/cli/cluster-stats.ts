@@ -40,7 +40,8 @@ export function gatherStats(admin: () => number | undefined): void {
     const w = id === undefined ? undefined : cluster.workers?.[id];
     if (!w || !w.isConnected()) return;
     const shares = [...latest.values()].filter((s) => s.worker !== id);
-    w.send({ type: PEERS, shares: [...shares, retired] } satisfies PeersMessage);
+    // a worker on its way out closes its channel at any moment: a failed send is no error here
+    w.send({ type: PEERS, shares: [...shares, retired] } satisfies PeersMessage, undefined, ignore);
   };
   cluster.on('message', (w, m: unknown) => {
     if (!tagged<ShareMessage>(m, SHARE)) return;
@@ -54,3 +55,5 @@ export function gatherStats(admin: () => number | undefined): void {
     push();
   });
 }
+
+const ignore = (): void => undefined;

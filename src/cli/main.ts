@@ -38,7 +38,11 @@ program
       if (stopping) return;
       stopping = true;
       say(`switchyard: ${sig}: finishing in-flight requests…`);
-      void running.stop().then(() => process.exit(0));
+      // a shutdown that fails says why on stderr and exits 1 (was: an unhandled rejection, silent)
+      void running.stop().then(() => process.exit(0), (e: Error) => {
+        say(`switchyard: ${sig}: shutdown failed: ${e.message}`);
+        process.exit(1);
+      });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));

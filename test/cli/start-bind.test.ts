@@ -152,7 +152,8 @@ describe('switchyard start with workers: 2 (cluster mode)', () => {
       expect(reloads().sort()).toEqual([a, a, b, b].sort());
     } finally {
       p.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      const code = await exited;
+      expect(code, `exit ${code}; stderr ends: ${err.slice(-1500)}`).toBe(0);
     }
   }, 40_000);
 });
